@@ -1,0 +1,71 @@
+# Generative Deep Learning with Keras: build, test and run the course book.
+#   make book    build the rendered book into _build/html (does all set-up first)
+#   make test    the whole CI pipeline (lint, unit tests, notebooks, outputs, book, student edition)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= $(HOME)/.cache/genbook/data
+MODE ?= book
+NB ?=
+
+export GENBOOK_DATA_DIR := $(DATA_DIR)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: help setup data book test execute lab student lint unit smoke nbval check-outputs clean
+
+help:
+	@sed -n '1,4p' Makefile; echo "other targets: setup data execute NB=... lab student lint unit smoke nbval check-outputs clean"
+
+## setup: virtual environment with the pinned packages, and the offline data (idempotent)
+setup: $(VENV)/.installed data
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,dev]"
+	@touch $@
+
+data:
+	@bash tools/setup_data.sh "$(DATA_DIR)"
+
+## book: the rendered book from the committed notebook outputs (no execution)
+book: setup
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "Open _build/html/index.html"
+
+## test: the CI pipeline, stage by stage with times and a summary
+test:
+	@bash tools/pipeline.sh
+
+## execute NB=notebooks/01_....ipynb [MODE=book]: run in place and stamp the outputs
+execute: setup
+	@test -n "$(NB)" || { echo "usage: make execute NB=notebooks/01_pca_linear_autoencoder.ipynb [MODE=book]"; exit 2; }
+	$(BIN)/python tools/execute.py --mode $(MODE) $(NB)
+
+## lab: JupyterLab on the notebooks
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+## student: the student edition in _build/student (solutions removed) and its zip
+student: $(VENV)/.installed
+	$(BIN)/python tools/student_edition.py --out _build/student
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+unit: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/ -q
+
+smoke: setup
+	GENBOOK_OFFLINE=1 $(BIN)/python tools/smoke.py
+
+nbval: setup
+	GENBOOK_OFFLINE=1 GENBOOK_MODE=smoke $(BIN)/python -m pytest --nbval-lax notebooks/ -q -p no:cacheprovider
+
+check-outputs: $(VENV)/.installed
+	$(BIN)/python tools/check_outputs.py
+
+clean:
+	rm -rf _build

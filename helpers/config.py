@@ -1,0 +1,180 @@
+"""Run modes and budgets, seeding and determinism, paths, and Colab/GPU detection.
+
+Every notebook starts with ``settings = config.setup(MODE, "ch01")``. The mode decides how much work
+the notebook does; the budget table below is the one place where those amounts live.
+
+Environment variables (all optional):
+
+``GENBOOK_MODE``            overrides the notebook's ``MODE`` (``smoke``, ``book`` or ``full``)
+``GENBOOK_OFFLINE``         ``1``: never try to download, use the packaged offline copies
+``GENBOOK_DATA_DIR``        where offline data packages live (default ``~/.cache/genbook/data``)
+``GENBOOK_CACHE_DIR``       cached classifiers and other artefacts (default ``~/.cache/genbook/cache``)
+``GENBOOK_CHECKPOINT_DIR``  root of the checkpoints (default ``<cache>/checkpoints``)
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+MODES: tuple[str, ...] = ("smoke", "book", "full")
+"""The run modes, from cheapest to most expensive."""
+
+MODE_HELP = {
+    "smoke": "CI: tiny budgets, every code path runs once (under a minute per notebook)",
+    "book": "the committed outputs: a few minutes per notebook on a 2-core CPU",
+    "full": "a Colab GPU: up to about 45 minutes per notebook, aiming at published quality",
+}
+
+
+class ModeError(ValueError):
+    """Raised for a run mode that does not exist."""
+
+
+# One budget per chapter and mode. A notebook reads only its own row; keep the smoke column tiny.
+BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
+    "ch00": {
+        "smoke": {"n_show": 16},
+        "book": {"n_show": 40},
+        "full": {"n_show": 40},
+    },
+    "ch01": {
+        "smoke": {"cloud_epochs": 5, "train_size": 2_000, "ae_epochs": 1, "code_sizes": [2, 16]},
+        "book": {"cloud_epochs": 200, "train_size": 55_000, "ae_epochs": 15, "code_sizes": [2, 8, 16, 32, 64]},
+        "full": {"cloud_epochs": 400, "train_size": 55_000, "ae_epochs": 40, "code_sizes": [2, 8, 16, 32, 64, 128]},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``setup`` resolved: the mode, the seed and this chapter's budget."""
+
+    mode: str
+    seed: int
+    chapter: str | None = None
+    budget: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.budget[key]
+
+
+def gpu_available() -> bool:
+    """True when TensorFlow sees at least one GPU."""
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def is_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def offline() -> bool:
+    """True when downloads must not be tried (``GENBOOK_OFFLINE=1``)."""
+    return os.environ.get("GENBOOK_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+
+
+def resolve_mode(mode: str = "auto") -> str:
+    """Turn a notebook's ``MODE`` into one of :data:`MODES`.
+
+    ``GENBOOK_MODE`` wins over the argument (nbval cannot pass parameters); ``auto`` means ``full``
+    on a GPU and ``book`` on a CPU.
+    """
+    env = os.environ.get("GENBOOK_MODE", "").strip()
+    chosen = (env or mode or "auto").strip().lower()
+    if chosen == "auto":
+        return "full" if gpu_available() else "book"
+    if chosen not in MODES:
+        source = "GENBOOK_MODE" if env else "MODE"
+        raise ModeError(
+            f"Unknown run mode {chosen!r} (from {source}). Use one of: auto, "
+            + ", ".join(MODES) + ". " + "; ".join(f"{m}: {h}" for m, h in MODE_HELP.items())
+        )
+    return chosen
+
+
+def budget(chapter: str, mode: str) -> MappingProxyType:
+    """The read-only budget of ``chapter`` in ``mode``."""
+    if chapter not in BUDGETS:
+        raise KeyError(f"No budget for chapter {chapter!r}; known chapters: {', '.join(sorted(BUDGETS))}")
+    if mode not in MODES:
+        raise ModeError(f"Unknown run mode {mode!r}; use one of {', '.join(MODES)}")
+    return MappingProxyType(dict(BUDGETS[chapter][mode]))
+
+
+def set_seed(seed: int = 42, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and TensorFlow; with ``deterministic`` also enable op determinism.
+
+    On a CPU the same seed then gives the same numbers run after run.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def setup(mode: str = "auto", chapter: str | None = None, seed: int = 42, verbose: bool = True) -> Settings:
+    """Resolve the mode, seed everything and return the chapter's :class:`Settings`."""
+    resolved = resolve_mode(mode)
+    set_seed(seed)
+    chosen = budget(chapter, resolved) if chapter else MappingProxyType({})
+    settings = Settings(mode=resolved, seed=seed, chapter=chapter, budget=chosen)
+    if verbose:
+        where = "Colab" if is_colab() else "a local machine"
+        device = "GPU" if gpu_available() else "CPU"
+        print(f"mode={resolved} ({MODE_HELP[resolved]}); seed={seed}; {device} on {where}")
+        if chosen:
+            print("budget: " + ", ".join(f"{k}={v}" for k, v in chosen.items()))
+    return settings
+
+
+def _dir_from_env(var: str, default: Path) -> Path:
+    path = Path(os.environ.get(var, "") or default).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    """Where offline data packages (npm) are installed."""
+    return _dir_from_env("GENBOOK_DATA_DIR", Path.home() / ".cache" / "genbook" / "data")
+
+
+def cache_dir() -> Path:
+    """Where cached artefacts (trained domain classifiers, downloads) are kept."""
+    return _dir_from_env("GENBOOK_CACHE_DIR", Path.home() / ".cache" / "genbook" / "cache")
+
+
+def checkpoint_dir(name: str, mode: str | None = None) -> Path:
+    """The checkpoint folder of one notebook; modes never share checkpoints."""
+    root = _dir_from_env("GENBOOK_CHECKPOINT_DIR", cache_dir() / "checkpoints")
+    path = root / (mode or resolve_mode()) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def environment_report() -> dict[str, str]:
+    """Versions of the libraries the book relies on, the device and the platform."""
+    import importlib.metadata as md
+
+    report = {"python": platform.python_version(), "platform": platform.platform(terse=True)}
+    for dist in ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "ipywidgets"):
+        try:
+            report[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            report[dist] = "not installed"
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    report["gpu"] = ", ".join(g.name for g in gpus) if gpus else "none (CPU only)"
+    report["colab"] = str(is_colab())
+    report["offline"] = str(offline())
+    return report

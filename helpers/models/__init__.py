@@ -1,0 +1,1 @@
+"""Model families of the book, one module each."""

@@ -1,0 +1,90 @@
+"""Figures the chapters share: image grids, reconstructions and loss curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def _as_images(images: np.ndarray) -> np.ndarray:
+    """Images as (N, H, W) or (N, H, W, 3); vectors of a square number of pixels are reshaped."""
+    x = np.asarray(images)
+    if x.ndim == 2:
+        side = int(round(np.sqrt(x.shape[1])))
+        if side * side != x.shape[1]:
+            raise ValueError(f"Cannot show vectors of {x.shape[1]} values as square images; reshape them first.")
+        x = x.reshape(-1, side, side)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] not in (3, 4)):
+        raise ValueError(f"Expected images shaped (N, H, W), (N, H, W, 1) or (N, H, W, 3), got {np.shape(images)}.")
+    return x
+
+
+def image_grid(images: np.ndarray, ncols: int = 8, titles: Sequence[str] | None = None,
+               scale: float = 1.2, cmap: str = "binary", suptitle: str | None = None) -> plt.Figure:
+    """Show images in a grid with ``ncols`` columns, optionally titled; pixel values in [0, 1]."""
+    x = _as_images(images)
+    n = len(x)
+    if n == 0:
+        raise ValueError("image_grid needs at least one image.")
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.25 if titles else 1)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(np.clip(x[i], 0, 1), cmap=cmap if x.ndim == 3 else None, vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(originals: np.ndarray, reconstructions: np.ndarray, n: int = 8,
+                         labels: Sequence[str] = ("original", "reconstruction"), scale: float = 1.2) -> plt.Figure:
+    """Originals on the top row, their reconstructions below."""
+    a, b = _as_images(originals)[:n], _as_images(reconstructions)[:n]
+    if a.shape != b.shape:
+        raise ValueError(f"Originals {a.shape} and reconstructions {b.shape} differ in shape.")
+    fig, axes = plt.subplots(2, len(a), figsize=(len(a) * scale, 2 * scale + 0.3), squeeze=False)
+    for row, (imgs, label) in enumerate(zip((a, b), labels, strict=True)):
+        for col, img in enumerate(imgs):
+            ax = axes[row, col]
+            ax.imshow(np.clip(img, 0, 1), cmap="binary" if img.ndim == 2 else None, vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[row, 0].set_ylabel(label, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history: Mapping[str, Sequence[float]] | object, keys: Sequence[str] | None = None,
+                 logy: bool = False, title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+    """Loss curves from a Keras ``History`` or a dict of lists; ``val_`` curves are dashed."""
+    data = getattr(history, "history", history)
+    if not isinstance(data, Mapping) or not data:
+        raise ValueError("plot_history needs a keras History or a non-empty dict of metric lists.")
+    keys = list(keys) if keys is not None else [k for k in data if not k.startswith("val_")]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for key in keys:
+        if key not in data:
+            raise KeyError(f"No metric {key!r} in the history; it has {', '.join(data)}.")
+        epochs = np.arange(1, len(data[key]) + 1)
+        (line,) = ax.plot(epochs, data[key], label=key)
+        if f"val_{key}" in data:
+            ax.plot(epochs, data[f"val_{key}"], "--", color=line.get_color(), label=f"val_{key}")
+    ax.set_xlabel("epoch")
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from helpers import config
+
+
+def test_genbook_mode_overrides_the_notebook(monkeypatch):
+    monkeypatch.setenv("GENBOOK_MODE", "smoke")
+    assert config.resolve_mode("book") == "smoke"
+    assert config.resolve_mode("auto") == "smoke"
+
+
+def test_auto_is_book_on_a_cpu(monkeypatch):
+    monkeypatch.setattr(config, "gpu_available", lambda: False)
+    assert config.resolve_mode("auto") == "book"
+    monkeypatch.setattr(config, "gpu_available", lambda: True)
+    assert config.resolve_mode("auto") == "full"
+
+
+def test_explicit_modes_pass_through():
+    for mode in config.MODES:
+        assert config.resolve_mode(mode.upper()) == mode
+
+
+@pytest.mark.parametrize("where", ["argument", "environment"])
+def test_unknown_mode_says_what_to_use(monkeypatch, where):
+    if where == "environment":
+        monkeypatch.setenv("GENBOOK_MODE", "fast")
+    with pytest.raises(config.ModeError, match=r"Unknown run mode 'fast'.*smoke, book, full"):
+        config.resolve_mode("fast" if where == "argument" else "auto")
+
+
+def test_every_chapter_has_every_mode_and_smoke_is_smallest():
+    for chapter, rows in config.BUDGETS.items():
+        assert set(rows) == set(config.MODES), chapter
+        assert set(rows["smoke"]) == set(rows["book"]) == set(rows["full"]), chapter
+        for key, value in rows["smoke"].items():
+            if isinstance(value, int | float):
+                assert value <= rows["book"][key] <= rows["full"][key], (chapter, key)
+
+
+def test_budget_is_read_only_and_errors_name_the_choices():
+    b = config.budget("ch01", "smoke")
+    with pytest.raises(TypeError):
+        b["ae_epochs"] = 100
+    with pytest.raises(KeyError, match="known chapters"):
+        config.budget("ch99", "smoke")
+    with pytest.raises(config.ModeError):
+        config.budget("ch01", "turbo")
+
+
+def test_setup_returns_settings_and_prints_the_budget(monkeypatch, capsys):
+    monkeypatch.setenv("GENBOOK_MODE", "smoke")
+    settings = config.setup("auto", "ch01", seed=3)
+    assert settings.mode == "smoke" and settings.seed == 3
+    assert settings["ae_epochs"] == config.BUDGETS["ch01"]["smoke"]["ae_epochs"]
+    out = capsys.readouterr().out
+    assert "mode=smoke" in out and "budget:" in out
+
+
+def test_same_seed_same_numbers():
+    import keras
+
+    def draw():
+        config.set_seed(7)
+        layer = keras.layers.Dense(4)
+        layer.build((None, 3))
+        return np.random.rand(3), layer.kernel.numpy()  # noqa: NPY002 - set_seed seeds the global RNG too, keras.random.normal((2,), seed=1).numpy()
+
+    a, b = draw(), draw()
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_paths_follow_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENBOOK_DATA_DIR", str(tmp_path / "d"))
+    assert config.data_dir() == tmp_path / "d" and config.data_dir().is_dir()
+    assert config.cache_dir().is_dir()
+    ck = config.checkpoint_dir("01_pca", mode="smoke")
+    assert ck.is_dir() and ck.parts[-2:] == ("smoke", "01_pca")
+    assert config.checkpoint_dir("01_pca", mode="book") != ck
+
+
+def test_colab_detection(monkeypatch):
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    assert config.is_colab() is False
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab_20261101")
+    assert config.is_colab() is True
+
+
+def test_environment_report_names_the_libraries():
+    report = config.environment_report()
+    for key in ("python", "tensorflow", "keras", "numpy", "gpu"):
+        assert report[key]
+    assert report["offline"] == "True"

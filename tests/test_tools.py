@@ -1,0 +1,116 @@
+"""Tests of tools/: the output check and the student edition."""
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import check_outputs  # noqa: E402
+import student_edition  # noqa: E402
+from nbstamp import STAMP_KEY, code_hash  # noqa: E402
+
+
+def _executed_notebook(stamp=True, mode="book"):
+    cells = [new_markdown_cell("# Title"), new_code_cell("x = 1", execution_count=1),
+             new_code_cell("print(x)", execution_count=2,
+                           outputs=[new_output("stream", name="stdout", text="1\n")])]
+    nb = new_notebook(cells=cells)
+    if stamp:
+        nb.metadata[STAMP_KEY] = {"mode": mode, "code_hash": code_hash(nb)}
+    return nb
+
+
+def _problems(tmp_path, nb, **kwargs):
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    return check_outputs.problems(path, **kwargs)
+
+
+def test_a_stamped_notebook_passes(tmp_path):
+    assert _problems(tmp_path, _executed_notebook()) == []
+
+
+def test_missing_stamp(tmp_path):
+    assert "no execution stamp" in _problems(tmp_path, _executed_notebook(stamp=False))[0]
+
+
+def test_code_changed_after_execution(tmp_path):
+    nb = _executed_notebook()
+    nb.cells[1].source = "x = 2"
+    assert any("code changed" in p for p in _problems(tmp_path, nb))
+
+
+def test_markdown_edits_do_not_invalidate_outputs(tmp_path):
+    nb = _executed_notebook()
+    nb.cells[0].source = "# A better title"
+    assert _problems(tmp_path, nb) == []
+
+
+def test_execution_counts_must_run_in_order(tmp_path):
+    nb = _executed_notebook()
+    nb.cells[2].execution_count = 5
+    assert any("execution counts" in p for p in _problems(tmp_path, nb))
+
+
+def test_wrong_mode(tmp_path):
+    assert any("'smoke' mode" in p for p in _problems(tmp_path, _executed_notebook(mode="smoke")))
+    assert _problems(tmp_path, _executed_notebook(mode="smoke"), expected_mode=None) == []
+
+
+@pytest.mark.parametrize("output", [
+    new_output("error", ename="ValueError", evalue="bad", traceback=["..."]),
+    new_output("stream", name="stderr", text="Traceback (most recent call last):\n  ...\n"),
+])
+def test_errors_and_tracebacks_fail(tmp_path, output):
+    nb = _executed_notebook()
+    nb.cells[2].outputs.append(output)
+    assert any("error or traceback" in p for p in _problems(tmp_path, nb))
+
+
+def test_student_edition_removes_gated_solutions():
+    nb = new_notebook(cells=[
+        new_markdown_cell("```{exercise}\n:label: ex1\n\nDo it.\n```\n\n```{solution-start} ex1\n"
+                          ":class: dropdown\n```\n\nThe idea of the answer."),
+        new_code_cell("answer = 42", metadata={"tags": ["solution"]}, execution_count=3,
+                      outputs=[new_output("stream", name="stdout", text="42\n")]),
+        new_markdown_cell("```{solution-end}\n```"),
+        new_code_cell("print('after')"),
+    ])
+    student = student_edition.student_notebook(nb)
+    sources = [c.source for c in student.cells]
+    assert len(student.cells) == 2
+    assert student.cells[0].source.startswith("# YOUR CODE HERE")
+    assert student.cells[0].outputs == [] and student.cells[0].metadata["tags"] == ["exercise"]
+    assert not any("42" in s or "idea of the answer" in s for s in sources)
+    assert sources[1] == "print('after')"
+    nbformat.validate(student)
+
+
+def test_student_edition_strips_plain_solution_blocks():
+    text = "Before.\n\n:::{solution} ex1\n:class: dropdown\nSecret.\n:::\n\nAfter.\n"
+    assert student_edition.strip_solutions(text) == "Before.\n\nAfter.\n"
+    with pytest.raises(ValueError, match="not closed"):
+        student_edition.strip_solutions(":::{solution} ex1\nSecret.\n")
+
+
+def test_unclosed_gate_is_an_error():
+    nb = new_notebook(cells=[new_markdown_cell("```{solution-start} ex1\n```")])
+    with pytest.raises(ValueError, match="solution-end"):
+        student_edition.student_notebook(nb)
+
+
+def test_committed_notebooks_have_solutions_tagged_inside_gates():
+    """Every solution code cell of the real notebooks sits between solution-start and solution-end."""
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        inside = False
+        for cell in nb.cells:
+            if cell.cell_type == "markdown" and "{solution-start}" in cell.source:
+                inside = True
+            elif cell.cell_type == "markdown" and "{solution-end}" in cell.source:
+                inside = False
+            elif "solution" in cell.metadata.get("tags", []):
+                assert inside, f"{path}: a solution cell outside a solution-start/end gate"

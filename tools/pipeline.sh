@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The CI pipeline of DESIGN.md, stage by stage, with each stage's time and a closing summary.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export GENBOOK_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3 MPLBACKEND=Agg PYTHONWARNINGS=ignore::DeprecationWarning
+export GENBOOK_CACHE_DIR="$PWD/_build/cache"
+passed=0; failed=0; failed_names=(); summary=()
+
+stage() {  # stage NAME COMMAND...
+  local name=$1; shift
+  local start=$SECONDS
+  echo; echo "=== stage: $name"
+  if "$@"; then
+    passed=$((passed + 1)); summary+=("  ok    $(printf '%-14s' "$name") $((SECONDS - start)) s")
+  else
+    failed=$((failed + 1)); failed_names+=("$name"); summary+=("  FAIL  $(printf '%-14s' "$name") $((SECONDS - start)) s")
+  fi
+}
+
+nbval() {
+  rm -rf _build/nbval && mkdir -p _build/nbval
+  GENBOOK_MODE=smoke GENBOOK_CHECKPOINT_DIR="$PWD/_build/nbval/checkpoints" \
+    $BIN/python -m pytest --nbval-lax notebooks/ -q -p no:cacheprovider
+}
+
+student() {
+  rm -rf _build/student
+  $BIN/python tools/student_edition.py --out _build/student
+}
+
+book() {
+  rm -rf _build/html _build/jupyter_execute _build/.doctrees
+  $BIN/jupyter-book build . --builder html -W -n --keep-going
+}
+
+smoke() {
+  rm -rf _build/smoke
+  $BIN/python tools/smoke.py --out _build/smoke
+}
+
+total_start=$SECONDS
+stage setup make --no-print-directory setup
+if [ "$failed" -gt 0 ]; then echo "setup failed; stopping"; echo "pipeline: 0 passed, 1 failed"; exit 1; fi
+stage ruff $BIN/ruff check .
+stage unit-tests $BIN/python -m pytest tests/ -q -p no:cacheprovider
+stage smoke smoke
+stage nbval nbval
+stage check-outputs $BIN/python tools/check_outputs.py
+stage book book
+stage student student
+
+echo; echo "=== summary ($((SECONDS - total_start)) s in all)"
+printf '%s\n' "${summary[@]}"
+[ "$failed" -eq 0 ] || echo "failed stages: ${failed_names[*]}"
+echo "pipeline: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,116 @@
+"""Write the student edition: solution cells become stubs, solution directives disappear.
+
+    python tools/student_edition.py [--out _build/student]
+
+Code cells tagged ``solution`` are replaced by a ``# YOUR CODE HERE`` stub; markdown ``{solution}``
+blocks (colon or backtick fences) are removed. The notebooks are written to ``<out>/notebooks`` and
+zipped into ``<out>/genbook-student.zip``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+STUB = '# YOUR CODE HERE\nraise NotImplementedError("Exercise: replace this line with your solution.")\n'
+_OPEN = re.compile(r"^(?P<fence>:{3,}|`{3,})\{solution\}")
+
+
+def strip_solutions(markdown: str) -> str:
+    """Remove every ``{solution}`` block from MyST markdown."""
+    out: list[str] = []
+    closing: str | None = None
+    for line in markdown.splitlines(keepends=True):
+        if closing is None:
+            match = _OPEN.match(line.strip())
+            if match:
+                closing = match.group("fence")
+                continue
+            out.append(line)
+        elif line.strip() == closing:
+            closing = None
+    if closing is not None:
+        raise ValueError(f"A {{solution}} block is not closed (expected a line '{closing}').")
+    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip() + "\n"
+
+
+def _is_gate(cell: nbformat.NotebookNode, which: str) -> bool:
+    return cell.cell_type == "markdown" and "{solution-" + which + "}" in cell.source
+
+
+def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without solutions.
+
+    Gated solutions (a ``{solution-start}`` cell, the cells of the solution, a ``{solution-end}`` cell)
+    disappear whole, except that their code cells tagged ``solution`` become stubs.
+    """
+    nb = nbformat.from_dict(nb)
+    kept = []
+    in_gate = False
+    for cell in nb.cells:
+        if _is_gate(cell, "start"):
+            in_gate = True
+            continue
+        if _is_gate(cell, "end"):
+            in_gate = False
+            continue
+        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
+            cell.source = STUB
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata["tags"] = [t for t in cell.metadata["tags"] if t != "solution"] + ["exercise"]
+        elif in_gate:
+            continue
+        elif cell.cell_type == "markdown" and "{solution}" in cell.source:
+            cell.source = strip_solutions(cell.source)
+        kept.append(cell)
+    if in_gate:
+        raise ValueError("A {solution-start} cell has no matching {solution-end} cell.")
+    nb.cells = kept
+    nb.metadata.pop("genbook", None)
+    return nb
+
+
+def check_parses(folder: Path) -> int:
+    """Validate every notebook in ``folder`` and compile its code cells (IPython magics included)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transformer = TransformerManager()
+    paths = sorted(folder.glob("*.ipynb"))
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                compile(transformer.transform_cell(cell.source), str(path), "exec")
+    return len(paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--src", type=Path, default=Path("notebooks"))
+    parser.add_argument("--out", type=Path, default=Path("_build/student"))
+    args = parser.parse_args(argv)
+    target = args.out / "notebooks"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(args.src.glob("*.ipynb")):
+        nb = student_notebook(nbformat.read(path, as_version=4))
+        nbformat.validate(nb)
+        nbformat.write(nb, target / path.name)
+        written.append(target / path.name)
+    archive = args.out / "genbook-student.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in written:
+            zf.write(path, Path("notebooks") / path.name)
+    print(f"student edition: {len(written)} notebooks in {target}, archive {archive}; "
+          f"{check_parses(target)} parse")
+    return 0 if written else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
