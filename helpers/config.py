@@ -48,6 +48,24 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         "book": {"cloud_epochs": 200, "train_size": 55_000, "ae_epochs": 15, "code_sizes": [2, 8, 16, 32, 64]},
         "full": {"cloud_epochs": 400, "train_size": 55_000, "ae_epochs": 40, "code_sizes": [2, 8, 16, 32, 64, 128]},
     },
+    "ch02": {
+        "smoke": {"train_size": 1_000, "epochs": 1, "greedy_epochs": 1, "tsne_points": 300, "n_labels": 500,
+                  "n_seeds": 2, "clf_epochs": 2},
+        "book": {"train_size": 55_000, "epochs": 10, "greedy_epochs": 5, "tsne_points": 2_000, "n_labels": 500,
+                 "n_seeds": 3, "clf_epochs": 40},
+        "full": {"train_size": 55_000, "epochs": 30, "greedy_epochs": 10, "tsne_points": 5_000, "n_labels": 500,
+                 "n_seeds": 5, "clf_epochs": 60},
+    },
+    "ch03": {
+        "smoke": {"train_size": 1_000, "epochs": 1, "code_size": 30},
+        "book": {"train_size": 20_000, "epochs": 8, "code_size": 30},
+        "full": {"train_size": 55_000, "epochs": 20, "code_size": 30},
+    },
+    "ch04": {
+        "smoke": {"train_size": 1_000, "epochs": 1, "sparse_epochs": 1},
+        "book": {"train_size": 55_000, "epochs": 10, "sparse_epochs": 10},
+        "full": {"train_size": 55_000, "epochs": 30, "sparse_epochs": 30},
+    },
 }
 
 

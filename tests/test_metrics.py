@@ -27,3 +27,15 @@ def test_orthogonal_lines_are_ninety_degrees():
 def test_shape_mismatch_is_explained():
     with pytest.raises(ValueError, match="same d"):
         principal_angles(np.ones((3, 2)), np.ones((4, 2)))
+
+
+def test_pixel_mse_and_psnr():
+    from helpers.metrics import pixel_mse, psnr
+
+    a = np.zeros((2, 4, 4))
+    b = np.full((2, 4, 4), 0.1)
+    assert pixel_mse(a, b) == pytest.approx(0.01)
+    assert psnr(a, b) == pytest.approx(20.0)
+    assert psnr(a, a) == float("inf")
+    with pytest.raises(ValueError, match="differ in shape"):
+        pixel_mse(a, b[:1])

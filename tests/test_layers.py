@@ -1,0 +1,97 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import config
+from helpers.layers import DenseTranspose, KLDivergenceRegularizer
+
+
+def _tied_pair():
+    config.set_seed(0)
+    dense = keras.layers.Dense(3)
+    model = keras.Sequential([keras.Input((5,)), dense, DenseTranspose(dense, activation="sigmoid")])
+    return dense, model
+
+
+def test_dense_transpose_uses_the_transposed_kernel():
+    dense, model = _tied_pair()
+    x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+    tied = model.layers[-1]
+    expected = 1 / (1 + np.exp(-(dense(x).numpy() @ dense.kernel.numpy().T + tied.bias.numpy())))
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_one_kernel_in_the_weights():
+    dense, model = _tied_pair()
+    kernels = [w for w in model.weights if "kernel" in w.path]
+    assert len(kernels) == 1
+    assert model.count_params() == 5 * 3 + 3 + 5  # kernel, Dense bias, DenseTranspose bias
+
+
+def test_gradients_reach_the_tied_kernel_through_the_decoder():
+    dense, model = _tied_pair()
+    tied = model.layers[-1]
+    code = tf.constant(np.ones((2, 3), dtype="float32"))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tied(code))
+    grad = tape.gradient(loss, dense.kernel.value)
+    assert grad is not None and float(tf.reduce_sum(tf.abs(grad))) > 0
+
+
+def test_needs_a_built_dense_layer():
+    with pytest.raises(TypeError, match="keras.layers.Dense"):
+        DenseTranspose(keras.layers.Conv2D(3, 3))
+    with pytest.raises(ValueError, match="Build the tied Dense layer first"):
+        DenseTranspose(keras.layers.Dense(3))(np.zeros((1, 3), dtype="float32"))
+
+
+def test_config_round_trip():
+    dense, model = _tied_pair()
+    tied = model.layers[-1]
+    clone = DenseTranspose.from_config(tied.get_config())
+    assert clone.dense.units == 3 and clone.activation is keras.activations.sigmoid
+    assert clone(np.zeros((2, 3), dtype="float32")).shape == (2, 5)
+
+
+def test_weights_save_and_load_keep_the_tie(tmp_path):
+    _, model = _tied_pair()
+    x = np.random.default_rng(1).normal(size=(4, 5)).astype("float32")
+    path = tmp_path / "tied.weights.h5"
+    model.save_weights(path)
+    _, other = _tied_pair()
+    other.layers[0].kernel.assign(np.zeros((5, 3), dtype="float32"))
+    other.load_weights(path)
+    np.testing.assert_allclose(other(x), model(x), rtol=1e-6)
+    assert other.layers[-1].dense is other.layers[0]
+
+
+def _kl_numpy(codings, target, weight):
+    q = np.clip(codings.mean(axis=0), 1e-7, 1 - 1e-7)
+    return weight * np.sum(target * np.log(target / q) + (1 - target) * np.log((1 - target) / (1 - q)))
+
+
+def test_kl_regulariser_matches_the_formula():
+    codings = np.random.default_rng(0).uniform(0.01, 0.99, size=(64, 20)).astype("float32")
+    reg = KLDivergenceRegularizer(weight=0.3, target=0.1)
+    assert float(reg(codings)) == pytest.approx(_kl_numpy(codings, 0.1, 0.3), rel=1e-4)
+
+
+def test_kl_is_zero_at_the_target_and_positive_elsewhere():
+    reg = KLDivergenceRegularizer(weight=1.0, target=0.1)
+    assert float(reg(np.full((8, 4), 0.1, dtype="float32"))) == pytest.approx(0.0, abs=1e-6)
+    assert float(reg(np.full((8, 4), 0.5, dtype="float32"))) > 0.5
+
+
+def test_kl_regulariser_config_and_validation():
+    reg = KLDivergenceRegularizer(0.2, 0.05)
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(reg))
+    assert isinstance(again, KLDivergenceRegularizer) and again.get_config() == {"weight": 0.2, "target": 0.05}
+    with pytest.raises(ValueError, match="activation rate"):
+        KLDivergenceRegularizer(target=1.5)
+
+
+def test_kl_regulariser_adds_a_loss_to_a_layer():
+    layer = keras.layers.Dense(4, activation="sigmoid", activity_regularizer=KLDivergenceRegularizer(1.0, 0.1))
+    layer(np.ones((3, 2), dtype="float32"))
+    assert len(layer.losses) == 1 and float(layer.losses[0]) > 0
