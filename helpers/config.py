@@ -50,7 +50,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "ch02": {
         "smoke": {"train_size": 1_000, "epochs": 1, "greedy_epochs": 1, "tsne_points": 300, "n_labels": 500,
-                  "n_seeds": 2, "clf_epochs": 2},
+                  "n_seeds": 1, "clf_epochs": 2},
         "book": {"train_size": 55_000, "epochs": 10, "greedy_epochs": 5, "tsne_points": 2_000, "n_labels": 500,
                  "n_seeds": 3, "clf_epochs": 40},
         "full": {"train_size": 55_000, "epochs": 30, "greedy_epochs": 10, "tsne_points": 5_000, "n_labels": 500,

@@ -76,3 +76,28 @@ class KLDivergenceRegularizer(keras.regularizers.Regularizer):
 
     def get_config(self) -> dict[str, float]:
         return {"weight": self.weight, "target": self.target}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class Sampling(keras.layers.Layer):
+    """The reparameterisation trick: ``Sampling()([mean, log_var])`` returns ``mean + exp(log_var / 2) * eps``.
+
+    ``eps`` is standard normal noise drawn fresh on every call, so the sample is a differentiable
+    function of ``mean`` and ``log_var``.
+    """
+
+    def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        mean, log_var = inputs
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        return mean + ops.exp(log_var / 2.0) * eps
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "seed": self.seed}

