@@ -62,9 +62,9 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         "full": {"train_size": 55_000, "epochs": 20, "code_size": 30},
     },
     "ch04": {
-        "smoke": {"train_size": 1_000, "epochs": 1, "sparse_epochs": 1},
-        "book": {"train_size": 55_000, "epochs": 10, "sparse_epochs": 10},
-        "full": {"train_size": 55_000, "epochs": 30, "sparse_epochs": 30},
+        "smoke": {"train_size": 1_000, "epochs": 1, "sparse_epochs": 1, "clf_epochs": 1, "sweep_epochs": 1},
+        "book": {"train_size": 55_000, "epochs": 8, "sparse_epochs": 8, "clf_epochs": 30, "sweep_epochs": 3},
+        "full": {"train_size": 55_000, "epochs": 30, "sparse_epochs": 30, "clf_epochs": 60, "sweep_epochs": 10},
     },
 }
 

@@ -130,3 +130,48 @@ def latent_scatter(points: np.ndarray, labels: np.ndarray, class_names: Sequence
     if title:
         ax.set_title(title)
     return ax
+
+
+def tile(images: np.ndarray, ncols: int = 4, pad: int = 1) -> np.ndarray:
+    """One image made of ``images`` laid out in a grid with ``ncols`` columns and ``pad`` white pixels between."""
+    x = _as_images(images)
+    n = len(x)
+    nrows = int(np.ceil(n / ncols))
+    h, w = x.shape[1:3]
+    canvas = np.zeros((nrows * (h + pad) + pad, ncols * (w + pad) + pad, *x.shape[3:]), dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        canvas[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = x[i]
+    return np.clip(canvas, 0, 1)
+
+
+def save_gif(frames: Sequence[np.ndarray], path, duration_ms: int = 300, scale: int = 3, invert: bool = True):
+    """Write frames (2-D or RGB arrays in [0, 1]) as a looping animated GIF, each pixel ``scale`` times larger."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    if not frames:
+        raise ValueError("save_gif needs at least one frame.")
+    images = []
+    for frame in frames:
+        arr = np.clip(np.asarray(frame, dtype=np.float32), 0, 1)
+        arr = 1.0 - arr if invert and arr.ndim == 2 else arr  # dark ink on white, like the 'binary' colour map
+        img = Image.fromarray((arr * 255).round().astype(np.uint8))
+        images.append(img.resize((img.width * scale, img.height * scale), Image.NEAREST))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(path, save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return path
+
+
+def show_gif(path, width: int | None = None):
+    """Display a GIF inline (as an HTML image, so it survives in the rendered book)."""
+    import base64
+    from pathlib import Path
+
+    from IPython.display import HTML
+
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    size = f' width="{width}"' if width else ""
+    return HTML(f'<img src="data:image/gif;base64,{data}"{size} alt="{Path(path).name}"/>')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,45 @@ class EpochCheckpoint(keras.callbacks.Callback):
         tmp_state = self.state_path.with_name("tmp-" + self.state_path.name)
         tmp_state.write_text(json.dumps({"epoch": epoch + 1, "history": self.history}))
         os.replace(tmp_state, self.state_path)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Save a grid of generated images after every ``every`` epochs, and assemble the frames into a GIF.
+
+    ``generate`` returns a batch of images in [0, 1]; give it fixed inputs (a fixed noise vector) so
+    that the frames show the same samples improving. Frames are PNG files ``<name>_<epoch>.png``.
+    """
+
+    def __init__(self, generate: Callable[[], Any], directory: Path | str, name: str = "samples", every: int = 1,
+                 ncols: int = 4) -> None:
+        super().__init__()
+        self.generate = generate
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.name, self.every, self.ncols = name, every, ncols
+        self.frames: list[Path] = []
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        if (epoch + 1) % self.every:
+            return
+        import matplotlib.pyplot as plt
+
+        from helpers.plots import tile
+
+        path = self.directory / f"{self.name}_{epoch + 1:04d}.png"
+        plt.imsave(path, tile(self.generate(), self.ncols), cmap="binary", vmin=0, vmax=1)
+        self.frames.append(path)
+
+    def gif(self, path: Path | str | None = None, duration_ms: int = 400) -> Path:
+        """Write the frames saved so far as an animated GIF; returns its path."""
+        import matplotlib.pyplot as plt
+
+        from helpers.plots import save_gif
+
+        if not self.frames:
+            raise ValueError("No frames yet: train for at least one epoch first.")
+        frames = [1.0 - plt.imread(p)[..., 0] for p in self.frames]  # back to ink in [0, 1]
+        return save_gif(frames, path or self.directory / f"{self.name}.gif", duration_ms=duration_ms)
 
 
 def checkpoint_paths(directory: Path, name: str) -> tuple[Path, Path]:

@@ -39,3 +39,17 @@ def test_pixel_mse_and_psnr():
     assert psnr(a, a) == float("inf")
     with pytest.raises(ValueError, match="differ in shape"):
         pixel_mse(a, b[:1])
+
+
+def test_domain_classifier_is_cached_and_scores_labels():
+    from helpers import data
+    from helpers.metrics import domain_classifier, label_accuracy
+
+    ds = data.load_dataset("fashion_mnist", train_size=2_000)
+    clf = domain_classifier("fashion_test", ds.x_train, ds.y_train, epochs=2)
+    acc = label_accuracy(clf, ds.x_test[:1_000], ds.y_test[:1_000])
+    assert acc > 0.6  # far above the 0.1 of chance after two epochs on 2,000 images
+    again = domain_classifier("fashion_test", ds.x_train, ds.y_train, epochs=2)  # loads, no training
+    np.testing.assert_allclose(again.predict(ds.x_test[:5], verbose=0), clf.predict(ds.x_test[:5], verbose=0),
+                               rtol=1e-5)
+    assert label_accuracy(clf, ds.x_test[:1_000], (ds.y_test[:1_000] + 1) % 10) < 0.2

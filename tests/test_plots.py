@@ -66,3 +66,22 @@ def test_latent_scatter_checks_its_inputs():
         plots.latent_scatter(RNG.normal(size=(5, 3)), np.zeros(5))
     with pytest.raises(ValueError, match="labels"):
         plots.latent_scatter(RNG.normal(size=(5, 2)), np.zeros(4))
+
+
+def test_tile_lays_out_a_padded_grid():
+    canvas = plots.tile(np.ones((5, 4, 4)), ncols=3, pad=1)
+    assert canvas.shape == (2 * 5 + 1, 3 * 5 + 1)
+    assert canvas[0].sum() == 0 and canvas[1, 1] == 1.0 and canvas[6:, 11:].sum() == 0  # 6th slot empty
+
+
+def test_gif_round_trip(tmp_path):
+    from PIL import Image
+
+    frames = [np.full((4, 4), v) for v in (0.0, 0.5, 1.0)]
+    path = plots.save_gif(frames, tmp_path / "a.gif", scale=2)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 3 and gif.size == (8, 8)
+    html = plots.show_gif(path, width=100).data
+    assert html.startswith('<img src="data:image/gif;base64,') and 'width="100"' in html
+    with pytest.raises(ValueError, match="at least one frame"):
+        plots.save_gif([], tmp_path / "b.gif")

@@ -118,3 +118,24 @@ def test_tf_dataset_input(tmp_path, xy):
     assert len(hist["loss"]) == 1
     # reload path must build from the dataset's first batch
     assert training.fit_or_load(_model(), ds, name="ae", epochs=1, directory=tmp_path, verbose=0) == hist
+
+
+def test_sample_grid_saves_frames_and_a_gif(tmp_path, xy):
+    from PIL import Image
+
+    noise = np.random.default_rng(0).random((4, 6, 6)).astype("float32")
+    calls = []
+
+    def generate():  # a model that changes between epochs, as a training generator does
+        calls.append(1)
+        return noise ** len(calls)
+
+    grid = training.SampleGrid(generate, tmp_path / "frames", name="s", every=2, ncols=2)
+    model = _model()
+    model.fit(*xy, epochs=4, verbose=0, callbacks=[grid])
+    assert [p.name for p in grid.frames] == ["s_0002.png", "s_0004.png"]
+    with Image.open(grid.gif()) as gif:
+        assert gif.n_frames == 2
+    empty = training.SampleGrid(lambda: noise, tmp_path / "none")
+    with pytest.raises(ValueError, match="No frames"):
+        empty.gif()

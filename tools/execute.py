@@ -40,6 +40,7 @@ def execute(path: Path, mode: str, output: Path | None = None, fresh: bool = Tru
     env_backup = dict(os.environ)
     os.environ["GENBOOK_MODE"] = mode
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["GENBOOK_HEADLESS"] = "1"
     with tempfile.TemporaryDirectory(prefix="genbook-ckpt-") as ckpt:
         if fresh:
             os.environ["GENBOOK_CHECKPOINT_DIR"] = ckpt

@@ -20,7 +20,7 @@ stage() {  # stage NAME COMMAND...
 
 nbval() {
   rm -rf _build/nbval && mkdir -p _build/nbval
-  GENBOOK_MODE=smoke GENBOOK_CHECKPOINT_DIR="$PWD/_build/nbval/checkpoints" \
+  GENBOOK_HEADLESS=1 GENBOOK_MODE=smoke GENBOOK_CHECKPOINT_DIR="$PWD/_build/nbval/checkpoints" \
     $BIN/python -m pytest --nbval-lax notebooks/ -q -p no:cacheprovider
 }
 

@@ -130,7 +130,8 @@ class VAE(keras.Model):
             out.append(ops.convert_to_numpy(ops.sigmoid(self.decode_logits(z[i:i + batch_size], oh))))
         return np.concatenate(out)
 
-    def encode(self, x: np.ndarray, labels: np.ndarray | None = None, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, x: np.ndarray, labels: np.ndarray | None = None,
+               batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
         """Mean and log-variance of q(z|x), as NumPy arrays."""
         means, log_vars = [], []
         for i in range(0, len(x), batch_size):

@@ -1,0 +1,78 @@
+"""Interactive explorers built on ipywidgets (7 and 8), with a static figure where no widget can run.
+
+When notebooks are executed headless for the book (``GENBOOK_HEADLESS=1``, set by ``tools/execute.py``),
+the explorers draw a static figure instead, because the rendered book cannot run Python.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def headless() -> bool:
+    """True when no one can interact with the output (book builds, CI)."""
+    return os.environ.get("GENBOOK_HEADLESS", "") == "1"
+
+
+def latent_explorer(decode: Callable[[np.ndarray, int | None], np.ndarray], latent_dim: int, n_sliders: int = 4,
+                    class_names: Sequence[str] | None = None, value_range: float = 3.0, static_steps: int = 7):
+    """Sliders over the first ``n_sliders`` latent dimensions (and a class dropdown), decoding live.
+
+    ``decode(z, label)`` maps a (1, latent_dim) array (and a class index, or ``None``) to one image.
+    Returns the widget, or, when :func:`headless`, a static figure that varies each slider in turn.
+    """
+    n_sliders = min(n_sliders, latent_dim)
+    if headless():
+        return _static_explorer(decode, latent_dim, n_sliders, class_names, value_range, static_steps)
+    import ipywidgets as widgets
+
+    sliders = [widgets.FloatSlider(value=0.0, min=-value_range, max=value_range, step=0.1,
+                                   description=f"z[{i}]", continuous_update=False) for i in range(n_sliders)]
+    controls: list = list(sliders)
+    dropdown = None
+    if class_names is not None:
+        dropdown = widgets.Dropdown(options=[(name, i) for i, name in enumerate(class_names)], value=0,
+                                    description="class")
+        controls.append(dropdown)
+    output = widgets.Output()
+
+    def redraw(*_):
+        z = np.zeros((1, latent_dim), dtype="float32")
+        z[0, :n_sliders] = [s.value for s in sliders]
+        image = np.squeeze(decode(z, None if dropdown is None else dropdown.value))
+        with output:
+            output.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(2.5, 2.5))
+            ax.imshow(image, cmap="binary", vmin=0, vmax=1)
+            ax.axis("off")
+            plt.show()
+
+    for control in controls:
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.HBox([widgets.VBox(controls), output])
+
+
+def _static_explorer(decode, latent_dim, n_sliders, class_names, value_range, steps):
+    values = np.linspace(-value_range, value_range, steps)
+    fig, axes = plt.subplots(n_sliders, steps, figsize=(steps * 1.1, n_sliders * 1.15), squeeze=False)
+    label = 0 if class_names is not None else None
+    for row in range(n_sliders):
+        for col, v in enumerate(values):
+            z = np.zeros((1, latent_dim), dtype="float32")
+            z[0, row] = v
+            axes[row, col].imshow(np.squeeze(decode(z, label)), cmap="binary", vmin=0, vmax=1)
+            axes[row, col].axis("off")
+            if row == 0:
+                axes[row, col].set_title(f"{v:+.1f}", fontsize=8)
+        axes[row, 0].text(-0.3, 0.5, f"z[{row}]", transform=axes[row, 0].transAxes, ha="right", va="center")
+    title = "Static view of the latent explorer: each row moves one latent dimension, the others stay at 0"
+    if class_names is not None:
+        title += f" (class {class_names[0]})"
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
