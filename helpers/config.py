@@ -66,6 +66,18 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         "book": {"train_size": 55_000, "epochs": 8, "sparse_epochs": 8, "clf_epochs": 30, "sweep_epochs": 3},
         "full": {"train_size": 55_000, "epochs": 30, "sparse_epochs": 30, "clf_epochs": 60, "sweep_epochs": 10},
     },
+    "ch05": {
+        "smoke": {"train_size": 1_000, "epochs": 1, "epochs_2d": 1, "ae_epochs": 1},
+        "book": {"train_size": 55_000, "epochs": 20, "epochs_2d": 15, "ae_epochs": 5},
+        "full": {"train_size": 55_000, "epochs": 50, "epochs_2d": 30, "ae_epochs": 10},
+    },
+    "ch06": {
+        "smoke": {"train_size": 500, "epochs": 1, "cvae_epochs": 1, "iw_k": 5, "iw_images": 50, "clf_epochs": 1},
+        "book": {"train_size": 60_000, "epochs": 30, "cvae_epochs": 20, "iw_k": 100, "iw_images": 1_000,
+                 "clf_epochs": 3},
+        "full": {"train_size": 60_000, "epochs": 100, "cvae_epochs": 50, "iw_k": 1_000, "iw_images": 10_000,
+                 "clf_epochs": 5},
+    },
 }
 
 
