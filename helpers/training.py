@@ -193,7 +193,8 @@ def fit_or_load(
     if retrain:
         for path in (weights_path, state_path):
             path.unlink(missing_ok=True)
-    state = load_checkpoint(model, folder, name, _first_batch(x))
+    sample = _first_batch(x)
+    state = load_checkpoint(model, folder, name, sample)
     start = state["epoch"] if state else 0
     history = state["history"] if state else {}
     if state and start >= epochs:
@@ -202,6 +203,8 @@ def fit_or_load(
     if state:
         print(f"Resuming {name} from its checkpoint after epoch {start} of {epochs}.")
 
+    if not state:
+        _build(model, sample)  # the checkpoint callback saves after the first epoch, built or not
     nan_stop = StopOnNaN()
     saver = EpochCheckpoint(folder, name, history)
     try:

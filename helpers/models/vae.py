@@ -43,6 +43,8 @@ class VAE(keras.Model):
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
+        if encoder.built and decoder.built:
+            self.built = True
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
