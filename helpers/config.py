@@ -58,7 +58,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "ch03": {
         "smoke": {"train_size": 1_000, "epochs": 1, "code_size": 30},
-        "book": {"train_size": 20_000, "epochs": 8, "code_size": 30},
+        "book": {"train_size": 20_000, "epochs": 6, "code_size": 30},
         "full": {"train_size": 55_000, "epochs": 20, "code_size": 30},
     },
     "ch04": {

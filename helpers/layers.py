@@ -58,7 +58,10 @@ class DenseTranspose(keras.layers.Layer):
 class KLDivergenceRegularizer(keras.regularizers.Regularizer):
     """Sparsity penalty: ``weight * sum_j KL(target || mean activation of unit j over the batch)``.
 
-    For sigmoid codings in (0, 1); pushes each unit's average activation towards ``target``.
+    For sigmoid codings in (0, 1); pushes each unit's average activation towards ``target``. Used as a
+    layer's ``activity_regularizer``, note that recent Keras 3 releases divide activity penalties by the
+    batch size, so the effective weight is ``weight / batch_size`` there; tune ``weight`` with the batch
+    size you train with.
     """
 
     def __init__(self, weight: float = 0.05, target: float = 0.1) -> None:

@@ -23,11 +23,13 @@ def latent_explorer(decode: Callable[[np.ndarray, int | None], np.ndarray], late
     """Sliders over the first ``n_sliders`` latent dimensions (and a class dropdown), decoding live.
 
     ``decode(z, label)`` maps a (1, latent_dim) array (and a class index, or ``None``) to one image.
-    Returns the widget, or, when :func:`headless`, a static figure that varies each slider in turn.
+    Returns the widget (a notebook displays it as the cell's value). When :func:`headless`, it draws a
+    static figure instead, which varies each slider in turn, and returns ``None``.
     """
     n_sliders = min(n_sliders, latent_dim)
     if headless():
-        return _static_explorer(decode, latent_dim, n_sliders, class_names, value_range, static_steps)
+        _static_explorer(decode, latent_dim, n_sliders, class_names, value_range, static_steps)
+        return None
     import ipywidgets as widgets
 
     sliders = [widgets.FloatSlider(value=0.0, min=-value_range, max=value_range, step=0.1,

@@ -212,7 +212,9 @@ def encoder_classifier(encoder: keras.Model, num_classes: int = 10, trainable: b
                        name: str = "classifier") -> keras.Model:
     """A classifier that puts a softmax layer on top of ``encoder`` (pretrained or fresh).
 
-    With ``trainable=False`` the encoder is frozen and only the softmax layer learns.
+    With ``trainable=False`` the encoder is frozen and only the softmax layer learns. The encoder is used
+    as it is, not copied: its ``trainable`` flag is changed, and fine-tuning changes its weights, so pass a
+    copy when the trained autoencoder must stay as it was.
     """
     encoder.trainable = trainable
     inputs = keras.Input(encoder.inputs[0].shape[1:])
