@@ -72,11 +72,12 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         "full": {"train_size": 55_000, "epochs": 50, "epochs_2d": 30, "ae_epochs": 10},
     },
     "ch06": {
-        "smoke": {"train_size": 500, "epochs": 1, "cvae_epochs": 1, "iw_k": 5, "iw_images": 50, "clf_epochs": 1},
-        "book": {"train_size": 60_000, "epochs": 30, "cvae_epochs": 20, "iw_k": 100, "iw_images": 1_000,
-                 "clf_epochs": 3},
-        "full": {"train_size": 60_000, "epochs": 100, "cvae_epochs": 50, "iw_k": 1_000, "iw_images": 10_000,
-                 "clf_epochs": 5},
+        "smoke": {"train_size": 500, "epochs": 1, "cvae_epochs": 1, "iw_k": 5, "iw_images": 50, "clf_epochs": 1,
+                  "repeats": 5, "ex_epochs": 1},
+        "book": {"train_size": 7_200, "epochs": 20, "cvae_epochs": 15, "iw_k": 100, "iw_images": 1_000,
+                 "clf_epochs": 8, "repeats": 100, "ex_epochs": 5},
+        "full": {"train_size": 60_000, "epochs": 100, "cvae_epochs": 50, "iw_k": 1_000, "iw_images": 5_000,
+                 "clf_epochs": 10, "repeats": 200, "ex_epochs": 20},
     },
 }
 
@@ -152,10 +153,26 @@ def set_seed(seed: int = 42, deterministic: bool = True) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+_current_chapter: str | None = None
+
+
+def current_chapter() -> str | None:
+    """The chapter named in the last :func:`setup` call (checkpoints are kept per chapter)."""
+    return _current_chapter
+
+
 def setup(mode: str = "auto", chapter: str | None = None, seed: int = 42, verbose: bool = True) -> Settings:
-    """Resolve the mode, seed everything and return the chapter's :class:`Settings`."""
+    """Resolve the mode, seed everything and return the chapter's :class:`Settings`.
+
+    Also quietens TensorFlow's Python logger (retracing notices and similar) to errors only.
+    """
+    global _current_chapter
+    import logging
+
     resolved = resolve_mode(mode)
     set_seed(seed)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    _current_chapter = chapter
     chosen = budget(chapter, resolved) if chapter else MappingProxyType({})
     settings = Settings(mode=resolved, seed=seed, chapter=chapter, budget=chosen)
     if verbose:

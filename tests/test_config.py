@@ -56,6 +56,10 @@ def test_setup_returns_settings_and_prints_the_budget(monkeypatch, capsys):
     assert settings["ae_epochs"] == config.BUDGETS["ch01"]["smoke"]["ae_epochs"]
     out = capsys.readouterr().out
     assert "mode=smoke" in out and "budget:" in out
+    assert config.current_chapter() == "ch01"
+    import logging
+
+    assert logging.getLogger("tensorflow").level == logging.ERROR
 
 
 def test_same_seed_same_numbers():

@@ -81,12 +81,32 @@ def test_student_edition_removes_gated_solutions():
     ])
     student = student_edition.student_notebook(nb)
     sources = [c.source for c in student.cells]
-    assert len(student.cells) == 2
-    assert student.cells[0].source.startswith("# YOUR CODE HERE")
-    assert student.cells[0].outputs == [] and student.cells[0].metadata["tags"] == ["exercise"]
+    assert len(student.cells) == 3
+    assert sources[0] == "```{exercise}\n:label: ex1\n\nDo it.\n```"
+    assert student.cells[1].source.startswith("# YOUR CODE HERE")
+    assert student.cells[1].outputs == [] and student.cells[1].metadata["tags"] == ["exercise"]
     assert not any("42" in s or "idea of the answer" in s for s in sources)
-    assert sources[1] == "print('after')"
+    assert sources[2] == "print('after')"
     nbformat.validate(student)
+
+
+def test_student_edition_keeps_exercises_that_share_cells_with_gates():
+    """The layout of the chapters: exercise + solution-start in one cell, solution-end + next exercise in one."""
+    nb = new_notebook(cells=[
+        new_markdown_cell("## Exercises\n\n```{exercise}\n:label: a\n\nFirst task.\n```\n\n"
+                          "```{solution-start} a\n:class: dropdown\n```\n\nHow to do the first."),
+        new_code_cell("first = 1", metadata={"tags": ["solution"]}),
+        new_markdown_cell("```{solution-end}\n```\n\n```{exercise}\n:label: b\n\nSecond task.\n```\n\n"
+                          "```{solution-start} b\n:class: dropdown\n```\n\nHow to do the second."),
+        new_code_cell("second = 2", metadata={"tags": ["solution"]}),
+        new_markdown_cell("```{solution-end}\n```"),
+    ])
+    student = student_edition.student_notebook(nb)
+    text = "\n".join(c.source for c in student.cells)
+    assert "First task." in text and "Second task." in text
+    assert "How to do" not in text and "solution-" not in text
+    assert [c.cell_type for c in student.cells] == ["markdown", "code", "markdown", "code"]
+    assert text.count("```{exercise}") == 2 and text.count("YOUR CODE HERE") == 2
 
 
 def test_student_edition_strips_plain_solution_blocks():
@@ -100,6 +120,16 @@ def test_unclosed_gate_is_an_error():
     nb = new_notebook(cells=[new_markdown_cell("```{solution-start} ex1\n```")])
     with pytest.raises(ValueError, match="solution-end"):
         student_edition.student_notebook(nb)
+
+
+def test_committed_notebooks_keep_every_exercise_in_the_student_edition():
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        student = student_edition.student_notebook(nb)
+        count = sum(c.source.count("{exercise}") for c in nb.cells if c.cell_type == "markdown")
+        kept = sum(c.source.count("{exercise}") for c in student.cells if c.cell_type == "markdown")
+        assert kept == count, path.name
+        assert not any("{solution" in c.source for c in student.cells if c.cell_type == "markdown"), path.name
 
 
 def test_committed_notebooks_have_solutions_tagged_inside_gates():

@@ -110,6 +110,13 @@ def test_default_directory_is_per_mode(monkeypatch, xy):
     assert (config.checkpoint_dir("ae", "smoke") / "ae.weights.h5").exists()
 
 
+def test_checkpoints_of_a_chapter_share_its_folder(monkeypatch, xy):
+    monkeypatch.setenv("GENBOOK_MODE", "smoke")
+    monkeypatch.setattr(config, "_current_chapter", "ch42")
+    training.fit_or_load(_model(), *xy, name="ae", epochs=1, verbose=0)
+    assert (config.checkpoint_dir("ch42", "smoke") / "ae.weights.h5").exists()
+
+
 def test_tf_dataset_input(tmp_path, xy):
     from helpers.data import to_tf_dataset
 

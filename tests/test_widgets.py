@@ -25,6 +25,8 @@ def test_interactive_explorer_decodes_on_every_change(monkeypatch):
 def test_headless_explorer_is_a_static_figure(monkeypatch):
     monkeypatch.setenv("GENBOOK_HEADLESS", "1")
     calls = []
-    fig = widgets.latent_explorer(_decoder(calls), latent_dim=2, n_sliders=4, static_steps=5)
-    assert len(fig.get_axes()) == 2 * 5  # n_sliders capped at latent_dim
+    import matplotlib.pyplot as plt
+
+    assert widgets.latent_explorer(_decoder(calls), latent_dim=2, n_sliders=4, static_steps=5) is None
+    assert len(plt.gcf().get_axes()) == 2 * 5  # n_sliders capped at latent_dim
     assert len(calls) == 10 and calls[0][1] is None

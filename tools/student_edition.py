@@ -38,35 +38,56 @@ def strip_solutions(markdown: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip() + "\n"
 
 
-def _is_gate(cell: nbformat.NotebookNode, which: str) -> bool:
-    return cell.cell_type == "markdown" and "{solution-" + which + "}" in cell.source
+_GATE = re.compile(r"^(?P<fence>:{3,}|`{3,})\{solution-(?P<which>start|end)\}")
+
+
+def _strip_gates(markdown: str, in_gate: bool) -> tuple[str, bool]:
+    """Drop the gated part of one markdown cell; return what is left and whether a gate is still open.
+
+    A cell may close one gate and open the next (``{solution-end}``, the next exercise, ``{solution-start}``).
+    """
+    kept: list[str] = []
+    skip_fence: str | None = None  # the closing fence of a gate directive still to be skipped
+    for line in markdown.splitlines(keepends=True):
+        stripped = line.strip()
+        if skip_fence is not None:
+            if stripped == skip_fence:
+                skip_fence = None
+            continue
+        match = _GATE.match(stripped)
+        if match:
+            in_gate = match.group("which") == "start"
+            skip_fence = match.group("fence")
+            continue
+        if not in_gate:
+            kept.append(line)
+    return "".join(kept).strip(), in_gate
 
 
 def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` without solutions.
 
-    Gated solutions (a ``{solution-start}`` cell, the cells of the solution, a ``{solution-end}`` cell)
-    disappear whole, except that their code cells tagged ``solution`` become stubs.
+    Gated solutions (from ``{solution-start}`` to ``{solution-end}``, across cells) disappear, except that
+    their code cells tagged ``solution`` become stubs; the exercise text around them stays.
     """
     nb = nbformat.from_dict(nb)
     kept = []
     in_gate = False
     for cell in nb.cells:
-        if _is_gate(cell, "start"):
-            in_gate = True
-            continue
-        if _is_gate(cell, "end"):
-            in_gate = False
-            continue
-        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
+        if cell.cell_type == "markdown":
+            if in_gate or "{solution-" in cell.source:
+                cell.source, in_gate = _strip_gates(cell.source, in_gate)
+                if not cell.source:
+                    continue
+            if "{solution}" in cell.source:
+                cell.source = strip_solutions(cell.source)
+        elif cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
             cell.source = STUB
             cell.outputs = []
             cell.execution_count = None
             cell.metadata["tags"] = [t for t in cell.metadata["tags"] if t != "solution"] + ["exercise"]
         elif in_gate:
             continue
-        elif cell.cell_type == "markdown" and "{solution}" in cell.source:
-            cell.source = strip_solutions(cell.source)
         kept.append(cell)
     if in_gate:
         raise ValueError("A {solution-start} cell has no matching {solution-end} cell.")
