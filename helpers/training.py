@@ -183,13 +183,15 @@ def fit_or_load(
 
     A finished checkpoint is loaded instead of training again; an interrupted one resumes at its
     last saved epoch, with the optimizer's state. Checkpoints go to ``directory``, by default the folder of
-    the chapter given to ``config.setup`` (``<checkpoints>/<mode>/<chapter>/<name>.weights.h5``). Returns the whole history (all runs together).
-    Raises :class:`TrainingDiverged` when the loss becomes NaN and :class:`CheckpointError` for a
+    the chapter given to ``config.setup`` (``<checkpoints>/<mode>/<chapter>/<name>.weights.h5``).
+    Returns the whole history (all runs together). Raises :class:`TrainingDiverged` when the loss becomes NaN and :class:`CheckpointError` for a
     checkpoint that does not fit the model.
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}.")
-    folder = Path(directory) if directory is not None else config.checkpoint_dir(config.current_chapter() or name)
+    if directory is None:
+        directory = config.checkpoint_dir(config.current_chapter() or name)
+    folder = Path(directory)
     weights_path, state_path = checkpoint_paths(folder, name)
     if retrain:
         for path in (weights_path, state_path):
