@@ -184,8 +184,8 @@ def fit_or_load(
     A finished checkpoint is loaded instead of training again; an interrupted one resumes at its
     last saved epoch, with the optimizer's state. Checkpoints go to ``directory``, by default the folder of
     the chapter given to ``config.setup`` (``<checkpoints>/<mode>/<chapter>/<name>.weights.h5``).
-    Returns the whole history (all runs together). Raises :class:`TrainingDiverged` when the loss becomes NaN and :class:`CheckpointError` for a
-    checkpoint that does not fit the model.
+    Returns the whole history (all runs together). Raises :class:`TrainingDiverged` when the loss becomes
+    NaN and :class:`CheckpointError` for a checkpoint that does not fit the model.
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}.")
