@@ -200,6 +200,15 @@ def _gaussian_head(h, latent_dim: int):
     return [mean, log_var]
 
 
+def _decoder_inputs(latent_dim: int, num_classes: int | None) -> tuple[list, Any]:
+    """The decoder's inputs (z, and the one-hot label of a conditional VAE) and their concatenation."""
+    z_in = keras.Input((latent_dim,), name="z")
+    if not num_classes:
+        return [z_in], z_in
+    y_in = keras.Input((num_classes,), name="label")
+    return [z_in, y_in], keras.layers.Concatenate()([z_in, y_in])
+
+
 def dense_vae(input_shape: tuple[int, ...] = (28, 28), latent_dim: int = 10, hidden: tuple[int, ...] = (150, 100),
               num_classes: int | None = None, kl_estimator: str = "analytic", seed: int | None = None,
               name: str = "vae") -> VAE:
@@ -215,17 +224,11 @@ def dense_vae(input_shape: tuple[int, ...] = (28, 28), latent_dim: int = 10, hid
         h = keras.layers.Dense(units, activation="selu", kernel_initializer="lecun_normal")(h)
     encoder = keras.Model(inputs if num_classes else x_in, _gaussian_head(h, latent_dim), name=f"{name}_encoder")
 
-    z_in = keras.Input((latent_dim,), name="z")
-    dec_inputs = [z_in]
-    h = z_in
-    if num_classes:
-        y_dec = keras.Input((num_classes,), name="label")
-        dec_inputs.append(y_dec)
-        h = keras.layers.Concatenate()([z_in, y_dec])
+    dec_inputs, h = _decoder_inputs(latent_dim, num_classes)
     for units in reversed(hidden):
         h = keras.layers.Dense(units, activation="selu", kernel_initializer="lecun_normal")(h)
     logits = keras.layers.Reshape(input_shape)(keras.layers.Dense(math.prod(input_shape), name="logits")(h))
-    decoder = keras.Model(dec_inputs if num_classes else z_in, logits, name=f"{name}_decoder")
+    decoder = keras.Model(dec_inputs if num_classes else dec_inputs[0], logits, name=f"{name}_decoder")
     return VAE(encoder, decoder, num_classes=num_classes, kl_estimator=kl_estimator, seed=seed, name=name)
 
 
@@ -250,17 +253,11 @@ def conv_vae(input_shape: tuple[int, int, int] = (28, 28, 1), latent_dim: int = 
     h = keras.layers.Flatten()(h)
     encoder = keras.Model(inputs if num_classes else x_in, _gaussian_head(h, latent_dim), name=f"{name}_encoder")
 
-    z_in = keras.Input((latent_dim,), name="z")
-    dec_inputs = [z_in]
-    h = z_in
-    if num_classes:
-        y_dec = keras.Input((num_classes,), name="label")
-        dec_inputs.append(y_dec)
-        h = keras.layers.Concatenate()([z_in, y_dec])
+    dec_inputs, h = _decoder_inputs(latent_dim, num_classes)
     h = keras.layers.Dense(7 * 7 * f2, activation="relu")(h)
     h = keras.layers.Reshape((7, 7, f2))(h)
     h = keras.layers.Conv2DTranspose(f2, 3, strides=2, padding="same", activation="relu")(h)
     h = keras.layers.Conv2DTranspose(f1, 3, strides=2, padding="same", activation="relu")(h)
     logits = keras.layers.Conv2DTranspose(1, 3, padding="same", name="logits")(h)
-    decoder = keras.Model(dec_inputs if num_classes else z_in, logits, name=f"{name}_decoder")
+    decoder = keras.Model(dec_inputs if num_classes else dec_inputs[0], logits, name=f"{name}_decoder")
     return VAE(encoder, decoder, num_classes=num_classes, kl_estimator=kl_estimator, seed=seed, name=name)
