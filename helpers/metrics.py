@@ -59,7 +59,8 @@ def domain_classifier(name: str, x_train: np.ndarray, y_train: np.ndarray, epoch
 
     The cache file is ``<cache>/classifiers/<name>_<n>_<epochs>.weights.h5`` (``n`` training images), so a
     different training set or budget trains a new one. Used to judge generated images (label accuracy,
-    class coverage).
+    class coverage). It reseeds the global random state with ``seed`` before returning, so that later
+    cells draw the same numbers whether the classifier was trained or loaded from the cache.
     """
     import keras
 
@@ -69,15 +70,19 @@ def domain_classifier(name: str, x_train: np.ndarray, y_train: np.ndarray, epoch
     path.parent.mkdir(parents=True, exist_ok=True)
     model = small_cnn_classifier(num_classes, tuple(x_train.shape[1:]))
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)  # so that the saved optimizer state loads too
+    loaded = False
     if path.exists():
         try:
             model.load_weights(path)
-            return model
+            loaded = True
         except Exception as err:  # noqa: BLE001 - a stale or corrupt cache file is retrained, with a notice
             print(f"Cached classifier {path} is unusable ({type(err).__name__}); training a new one.")
-    keras.utils.set_random_seed(seed)
-    model.fit(x_train, y_train, epochs=epochs, batch_size=128, verbose=verbose)
-    model.save_weights(path)
+    if not loaded:
+        keras.utils.set_random_seed(seed)
+        model.fit(x_train, y_train, epochs=epochs, batch_size=128, verbose=verbose)
+        model.save_weights(path)
+    keras.utils.set_random_seed(seed)  # the same random state afterwards, whether trained or loaded
     return model
 
 

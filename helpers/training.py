@@ -82,7 +82,8 @@ class SampleGrid(keras.callbacks.Callback):
     """Save a grid of generated images after every ``every`` epochs, and assemble the frames into a GIF.
 
     ``generate`` returns a batch of images in [0, 1]; give it fixed inputs (a fixed noise vector) so
-    that the frames show the same samples improving. Frames are PNG files ``<name>_<epoch>.png``.
+    that the frames show the same samples improving. Frames are PNG files ``<name>_<epoch>.png``; frames
+    already in ``directory`` (from an interrupted or finished earlier run) are kept and count too.
     """
 
     def __init__(self, generate: Callable[[], Any], directory: Path | str, name: str = "samples", every: int = 1,
@@ -92,7 +93,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.name, self.every, self.ncols = name, every, ncols
-        self.frames: list[Path] = []
+        self.frames: list[Path] = sorted(self.directory.glob(f"{name}_[0-9][0-9][0-9][0-9].png"))
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every:
@@ -103,7 +104,7 @@ class SampleGrid(keras.callbacks.Callback):
 
         path = self.directory / f"{self.name}_{epoch + 1:04d}.png"
         plt.imsave(path, tile(self.generate(), self.ncols), cmap="binary", vmin=0, vmax=1)
-        self.frames.append(path)
+        self.frames = sorted({*self.frames, path})
 
     def gif(self, path: Path | str | None = None, duration_ms: int = 400) -> Path:
         """Write the frames saved so far as an animated GIF; returns its path."""

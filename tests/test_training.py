@@ -143,6 +143,8 @@ def test_sample_grid_saves_frames_and_a_gif(tmp_path, xy):
     assert [p.name for p in grid.frames] == ["s_0002.png", "s_0004.png"]
     with Image.open(grid.gif()) as gif:
         assert gif.n_frames == 2
+    resumed = training.SampleGrid(generate, tmp_path / "frames", name="s")
+    assert [p.name for p in resumed.frames] == ["s_0002.png", "s_0004.png"]  # an earlier run's frames count
     empty = training.SampleGrid(lambda: noise, tmp_path / "none")
     with pytest.raises(ValueError, match="No frames"):
         empty.gif()
