@@ -15,6 +15,9 @@ def _isolated_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("GENBOOK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("GENBOOK_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     monkeypatch.delenv("GENBOOK_MODE", raising=False)
+    from helpers import config
+
+    monkeypatch.setattr(config, "_current_chapter", None)  # no chapter left over from another test's setup()
     yield
     import matplotlib.pyplot as plt
 
