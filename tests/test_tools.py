@@ -144,3 +144,18 @@ def test_committed_notebooks_have_solutions_tagged_inside_gates():
                 inside = False
             elif "solution" in cell.metadata.get("tags", []):
                 assert inside, f"{path}: a solution cell outside a solution-start/end gate"
+
+
+def test_shown_helpers_source_must_be_current(tmp_path):
+    from helpers.metrics import principal_angles
+    from helpers.show import source_of
+
+    current = source_of(principal_angles)
+    nb = _executed_notebook()
+    nb.cells.append(new_code_cell("show.show_source(metrics.principal_angles)", execution_count=3,
+                                  outputs=[new_output("execute_result", data={"text/plain": current},
+                                                      execution_count=3)]))
+    nb.metadata[STAMP_KEY]["code_hash"] = code_hash(nb)
+    assert _problems(tmp_path, nb) == []
+    nb.cells[-1].outputs[0]["data"]["text/plain"] = current.replace("Principal angles", "Old angles")
+    assert any("shows helpers source that has changed" in p for p in _problems(tmp_path, nb))

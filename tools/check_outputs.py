@@ -1,14 +1,19 @@
 """Check that committed notebooks carry real, current outputs of a top-to-bottom run.
 
 A notebook fails when it has no stamp from ``tools/execute.py``, when its code changed after the
-outputs were made, when its execution counts do not run 1..n, or when any output is an error or a
-traceback.
+outputs were made, when its execution counts do not run 1..n, when any output is an error or a
+traceback, or when a ``show_source`` output no longer matches the helpers source it shows.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
+import pkgutil
 import sys
+import textwrap
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -17,6 +22,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nbstamp import STAMP_KEY, code_hash  # noqa: E402
 
 TRACEBACK_MARKERS = ("Traceback (most recent call last)",)
+
+
+@cache
+def helpers_sources() -> frozenset[str]:
+    """The dedented source of every function, class and method defined in the helpers package."""
+    import helpers
+
+    sources: set[str] = set()
+    names = [m.name for m in pkgutil.walk_packages(helpers.__path__, "helpers.")]
+    for module in [helpers, *(importlib.import_module(name) for name in names)]:
+        for _, obj in inspect.getmembers(module):
+            if getattr(obj, "__module__", None) != module.__name__:
+                continue
+            members = [obj] + [m for _, m in inspect.getmembers(obj) if inspect.isfunction(m)] if inspect.isclass(obj) \
+                else [obj]
+            for member in members:
+                try:
+                    sources.add(textwrap.dedent(inspect.getsource(member)).strip())
+                except (TypeError, OSError):
+                    continue
+    return frozenset(sources)
+
+
+def stale_sources(nb) -> list[int]:
+    """Numbers of the code cells whose ``show_source`` output differs from every current helpers source."""
+    stale = []
+    code_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    for i, cell in enumerate(code_cells, start=1):
+        if "show_source(" not in cell.source:
+            continue
+        shown = [o["data"]["text/plain"] for o in cell.get("outputs", [])
+                 if o.get("output_type") in ("execute_result", "display_data") and "text/plain" in o.get("data", {})]
+        if shown and shown[0].strip() not in helpers_sources():
+            stale.append(i)
+    return stale
 
 
 def problems(path: Path, expected_mode: str | None = "book") -> list[str]:
@@ -40,6 +80,8 @@ def problems(path: Path, expected_mode: str | None = "book") -> list[str]:
             if out.get("output_type") == "error" or any(m in text for m in TRACEBACK_MARKERS):
                 found.append(f"{path}: code cell {i} has an error or traceback in its output")
                 break
+    for i in stale_sources(nb):
+        found.append(f"{path}: code cell {i} shows helpers source that has changed since; run `make execute NB={path}`")
     return found
 
 
