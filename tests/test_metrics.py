@@ -53,3 +53,66 @@ def test_domain_classifier_is_cached_and_scores_labels():
     np.testing.assert_allclose(again.predict(ds.x_test[:5], verbose=0), clf.predict(ds.x_test[:5], verbose=0),
                                rtol=1e-5)
     assert label_accuracy(clf, ds.x_test[:1_000], (ds.y_test[:1_000] + 1) % 10) < 0.2
+
+
+def _gaussian_fd(m1, c1, m2, c2):
+    from scipy.linalg import sqrtm
+
+    return float(np.sum((m1 - m2) ** 2) + np.trace(c1 + c2 - 2 * np.real(sqrtm(c1 @ c2))))
+
+
+def test_frechet_distance_matches_the_closed_form_for_gaussians():
+    from helpers.metrics import frechet_distance
+
+    rng = np.random.default_rng(0)
+    m1, m2 = np.zeros(3), np.array([1.0, -0.5, 0.2])
+    c1 = np.diag([1.0, 2.0, 0.5])
+    c2 = np.array([[1.5, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 0.8]])
+    a = rng.multivariate_normal(m1, c1, size=50_000)
+    b = rng.multivariate_normal(m2, c2, size=50_000)
+    assert frechet_distance(a, b) == pytest.approx(_gaussian_fd(m1, c1, m2, c2), abs=0.03)
+
+
+def test_frechet_distance_is_zero_for_identical_sets_symmetric_and_grows_with_a_shift():
+    from helpers.metrics import frechet_distance
+
+    a = np.random.default_rng(1).normal(size=(2_000, 4))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    b = np.random.default_rng(2).normal(size=(2_000, 4)) + 0.3
+    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
+    shifts = [frechet_distance(a, a + s) for s in (0.0, 0.5, 1.0, 2.0)]
+    assert shifts == sorted(shifts) and shifts[-1] == pytest.approx(4 * 4.0, rel=1e-6)
+    with pytest.raises(ValueError, match="same d"):
+        frechet_distance(a, b[:, :3])
+
+
+def test_kid_is_unbiased_around_zero_for_one_distribution_and_positive_for_two():
+    from helpers.metrics import kernel_inception_distance
+
+    rng = np.random.default_rng(3)
+    same = [kernel_inception_distance(rng.normal(size=(400, 8)), rng.normal(size=(400, 8)), n_subsets=5,
+                                      subset_size=200, seed=s)[0] for s in range(8)]
+    assert abs(np.mean(same)) < 3 * np.std(same) / np.sqrt(len(same)) + 1e-3
+    assert min(same) < 0 < max(same)  # unbiased: the estimate scatters on both sides of zero
+    shifted, _ = kernel_inception_distance(rng.normal(size=(400, 8)), rng.normal(size=(400, 8)) + 0.5,
+                                           n_subsets=5, subset_size=200)
+    assert shifted > 10 * np.std(same)
+
+
+def test_classifier_fid_reports_the_real_floor_and_coverage():
+    from helpers import data
+    from helpers.metrics import class_coverage, classifier_fid, domain_classifier
+
+    ds = data.load_dataset("fashion_mnist", train_size=2_000)
+    clf = domain_classifier("fashion_test_fid", ds.x_train, ds.y_train, epochs=1)
+    real = ds.x_test[:1_000]
+    good = classifier_fid(clf, ds.x_valid[:500], real, n=500)
+    noise = classifier_fid(clf, np.random.default_rng(0).random((500, 28, 28)).astype("float32"), real, n=500)
+    assert good["floor"] < noise["fid"] and good["fid"] < noise["fid"]
+    assert good["fid"] < 3 * good["floor"] + 1.0
+    with pytest.raises(ValueError, match="needs 500 generated and 1000 real"):
+        classifier_fid(clf, real[:500], real[:999], n=500)
+    coverage = class_coverage(clf, real)
+    assert coverage.shape == (10,) and coverage.sum() == pytest.approx(1.0) and np.sum(coverage > 0.02) >= 8
+    collapsed = class_coverage(clf, np.repeat(real[:1], 200, axis=0))  # a "generator" with one output
+    assert collapsed.max() == pytest.approx(1.0)
