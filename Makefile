@@ -13,10 +13,10 @@ export GENBOOK_DATA_DIR := $(DATA_DIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup data book test execute lab student lint unit smoke nbval check-outputs clean
+.PHONY: help setup data book check-book test execute lab student lint unit smoke nbval check-outputs clean
 
 help:
-	@sed -n '1,4p' Makefile; echo "other targets: setup data execute NB=... lab student lint unit smoke nbval check-outputs clean"
+	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student lint unit smoke nbval check-outputs clean"
 
 ## setup: virtual environment with the pinned packages, and the offline data (idempotent)
 setup: $(VENV)/.installed data
@@ -30,10 +30,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 data:
 	@bash tools/setup_data.sh "$(DATA_DIR)"
 
-## book: the rendered book from the committed notebook outputs (no execution)
+## book: the rendered book from the committed notebook outputs (no execution); --all rewrites every page, since
+## an incremental build leaves older pages with a stale sidebar and bibliography when a chapter is added
 book: setup
-	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going --all
 	@echo "Open _build/html/index.html"
+
+## check-book: the rendered book as a reader sees it, in headless Chromium (screenshots in _build/screenshots)
+check-book: book
+	$(BIN)/python tools/check_book.py
 
 ## test: the CI pipeline, stage by stage with times and a summary
 test:

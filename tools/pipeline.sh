@@ -48,6 +48,7 @@ stage smoke smoke
 stage nbval nbval
 stage check-outputs $BIN/python tools/check_outputs.py
 stage book book
+stage browser $BIN/python tools/check_book.py
 stage student student
 
 echo; echo "=== summary ($((SECONDS - total_start)) s in all)"

