@@ -1,0 +1,692 @@
+"""Automatic feedback on the exercises.
+
+Every ``check_*`` function takes the student's answer and the reference objects it needs, and returns a
+:class:`CheckResult`. Its ``repr`` is the message, so a notebook cell that ends with the call shows it:
+
+    checks.check_sampling_layer(MySampling)      # correct: ... / not yet: ...
+
+A wrong answer never raises; the message says what is wrong and, where a typical mistake explains it,
+how to fix it. Only a misuse of the checker itself (a reference argument of the wrong kind) raises a
+``TypeError`` or ``ValueError`` saying how to call it.
+
+=============================  ==============================================================
+exercise                       checker
+=============================  ==============================================================
+ch00-ink                       :func:`check_class_ink`
+ch01-axes                      :func:`check_pca_axes`
+ch01-symmetry                  :func:`check_symmetry`
+ch03-params                    :func:`check_param_counts`
+chapter 5, ``MySampling``      :func:`check_sampling_layer`
+ch05-beta                      :func:`check_beta_vae`
+ch05-kl-check                  :func:`check_kl_estimate`
+ch06-warmup                    :func:`check_warmup_vae`
+=============================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of a check: ``passed`` and a message for the student (also its ``repr``)."""
+
+    passed: bool
+    message: str
+
+    def __repr__(self) -> str:
+        return self.message
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def _correct(message: str) -> CheckResult:
+    return CheckResult(True, f"correct: {message}")
+
+
+def _wrong(message: str) -> CheckResult:
+    return CheckResult(False, f"not yet: {message}")
+
+
+def _error(what: str, err: Exception) -> CheckResult:
+    return _wrong(f"{what} raised {type(err).__name__}: {err}")
+
+
+def _numeric(value: Any) -> np.ndarray | None:
+    """``value`` as a float64 array, or None when it is not numeric."""
+    try:
+        if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+            value = value.numpy()
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array
+
+
+def _close(a, b, rtol: float = 1e-4, atol: float = 1e-4) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _to_numpy(tensor) -> np.ndarray:
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(tensor), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- chapter 0
+def check_class_ink(ink, x_train, y_train, class_names=None) -> CheckResult:
+    """ch00-ink: ``ink[c]`` must be the mean pixel value of the training images of class ``c``.
+
+    Call: ``checks.check_class_ink(ink, fashion.x_train, fashion.y_train)``.
+    """
+    x_train, y_train = np.asarray(x_train), np.asarray(y_train)
+    if len(x_train) != len(y_train):
+        raise ValueError(f"x_train and y_train differ in length ({len(x_train)} and {len(y_train)}).")
+    classes = np.unique(y_train)
+    expected = np.array([x_train[y_train == c].mean() for c in classes], dtype=np.float64)
+    names = list(class_names) if class_names is not None else [str(c) for c in classes]
+    answer = _numeric(ink)
+    if answer is None:
+        return _wrong("could not read `ink` as an array of numbers.")
+    answer = answer.reshape(-1) if answer.size == len(classes) else answer
+    if answer.shape != expected.shape:
+        return _wrong(f"`ink` should hold one number per class ({len(classes)} numbers, in class order); "
+                      f"yours has shape {answer.shape}.")
+    if _close(answer, expected, rtol=1e-4, atol=1e-5):
+        order = ", ".join(names[c] for c in np.argsort(expected)[::-1][:3])
+        return _correct(f"the mean pixel value of every class matches (most ink: {order}, ...).")
+    if _close(np.sort(answer), np.sort(expected), rtol=1e-4, atol=1e-5):
+        return _wrong("the values are right but not in class order: keep ink[c] for class c and sort only "
+                      "when you print (np.argsort(ink)[::-1] gives the order).")
+    pixels = int(np.prod(x_train.shape[1:]))
+    if _close(answer, expected * pixels, rtol=1e-3, atol=1e-3):
+        return _wrong(f"your values are {pixels} times too large: you summed over the pixels of each image; "
+                      "take the mean over the pixels too.")
+    if _close(answer, expected, rtol=0.05, atol=0.0):
+        return _wrong("close, but not exact: did you use every training image of each class "
+                      "(x_train[y_train == c]) and not a subset?")
+    worst = int(np.argmax(np.abs(answer - expected)))
+    return _wrong(f"class {names[worst]}: you have {answer[worst]:.4f}, expected {expected[worst]:.4f}. Average "
+                  "all pixels of all training images of a class: x_train[y_train == c].mean().")
+
+
+# --------------------------------------------------------------------------- chapter 1
+def _linear_layers(autoencoder):
+    """The encoder's and decoder's last Dense layers of a linear autoencoder."""
+    try:
+        return autoencoder.encoder.layers[-1], autoencoder.decoder.layers[-1]
+    except (AttributeError, IndexError) as err:
+        raise TypeError("Pass a linear autoencoder from helpers.models.autoencoders.linear_autoencoder "
+                        f"(with .encoder and .decoder); got {type(autoencoder).__name__}.") from err
+
+
+def _data_matrix(X) -> np.ndarray:
+    array = np.asarray(X, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"X must be the (points, features) data matrix, got shape {array.shape}.")
+    return array
+
+
+def _angle_deg(cos: float) -> float:
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+def check_pca_axes(axes, autoencoder, X, pca=None) -> CheckResult:
+    """ch01-axes: orthonormal, variance-ordered axes of the trained autoencoder's plane, one per row.
+
+    The reference is computed from ``autoencoder`` itself (the principal directions of its centred
+    reconstructions of ``X``), so the check judges the method, not how long the model trained. Given
+    the fitted ``pca``, the message also reports ``|cos|`` between your axes and ``pca.components_``.
+
+    Call: ``checks.check_pca_axes(axes_from_ae, plane_ae, X, pca)``.
+    """
+    if not hasattr(autoencoder, "predict"):
+        raise TypeError("autoencoder must be a trained Keras model such as plane_ae, "
+                        f"got {type(autoencoder).__name__}.")
+    X = _data_matrix(X)
+    if pca is not None and not hasattr(pca, "components_"):
+        raise TypeError("pca must be a fitted sklearn.decomposition.PCA (with components_).")
+    recon = np.asarray(autoencoder.predict(X, verbose=0), dtype=np.float64)
+    _, singular, vt = np.linalg.svd(recon - recon.mean(axis=0), full_matrices=False)
+    k = int(np.sum(singular > 1e-4 * singular[0]))
+    reference = vt[:k]
+    d = X.shape[1]
+
+    answer = _numeric(axes)
+    if answer is None:
+        return _wrong("could not read your axes as an array of numbers.")
+    if answer.shape == (d, k) and (d, k) != (k, d):
+        return _wrong(f"your array has shape {answer.shape}, one axis per column; put one axis per row, shape "
+                      f"{(k, d)} like pca.components_ (transpose it).")
+    if answer.shape != (k, d):
+        return _wrong(f"expected {k} axes of length {d} as an array of shape {(k, d)} (like pca.components_), "
+                      f"got shape {answer.shape}.")
+    if not np.all(np.isfinite(answer)):
+        return _wrong("your axes contain NaN or infinite values.")
+    lengths = np.linalg.norm(answer, axis=1)
+    if not np.allclose(lengths, 1.0, atol=1e-3):
+        return _wrong(f"your axes are not unit length: normalise them (lengths {np.round(lengths, 3).tolist()}). "
+                      "The decoder's columns have arbitrary lengths; the right singular vectors of the centred "
+                      "reconstructions are unit vectors.")
+    gram = answer @ answer.T
+    off = np.abs(gram - np.diag(np.diag(gram)))
+    if off.max() > 1e-3:
+        i, j = np.unravel_index(np.argmax(off), off.shape)
+        return _wrong(f"your axes are not orthogonal (axes {i} and {j} meet at {_angle_deg(gram[i, j]):.1f} "
+                      "degrees): the decoder's columns are not, which is the point of the exercise. Take the "
+                      "principal directions of the centred reconstructions instead.")
+    # Distance of each axis from the autoencoder's plane.
+    residual = np.linalg.norm(answer - (answer @ reference.T) @ reference, axis=1)
+    if residual.max() > 0.02:
+        centred_x = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)[2][:k]
+        if np.all(np.abs(np.sum(answer * centred_x, axis=1)) > 0.999):
+            return _wrong("these are the principal axes of the data X itself; the exercise asks for the axes of "
+                          "the autoencoder's plane, from its reconstructions plane_ae.predict(X).")
+        tilt = float(np.degrees(np.arcsin(min(1.0, residual.max()))))
+        return _wrong(f"your axes are orthonormal but do not lie in the autoencoder's plane (one leaves it at "
+                      f"{tilt:.1f} degrees): did you centre the reconstructions (subtract their mean) before "
+                      "the SVD?")
+    cos = np.abs(answer @ reference.T)
+    if not np.all(np.diag(cos) > 0.999):
+        if k > 1 and np.all(cos.max(axis=1) > 0.999):
+            return _wrong("right axes, wrong order: the first axis must be the direction along which the "
+                          "reconstructions vary most (SVD returns them sorted by singular value).")
+        return _wrong("your axes are an orthonormal basis of the right plane, but not its principal axes: the "
+                      "first should point where the reconstructions vary most, the second where they vary "
+                      "most among the directions perpendicular to it. Take the SVD of the centred "
+                      "reconstructions.")
+    message = "your axes are orthonormal, lie in the autoencoder's plane and are ordered by variance."
+    if pca is not None:
+        components = np.asarray(pca.components_, dtype=np.float64)
+        if components.shape == answer.shape:
+            pca_cos = np.abs(np.sum(answer * components, axis=1))
+            message += f" |cos| with pca.components_: {', '.join(f'{c:.4f}' for c in pca_cos)}."
+            if pca_cos.min() < 0.99:
+                message += (" (They are not yet PCA's axes because the autoencoder itself has not converged: "
+                            "train it longer, as in the book run, and they will be.)")
+    return _correct(message)
+
+
+def check_symmetry(twin, original, X) -> CheckResult:
+    """ch01-symmetry: the twin reconstructs exactly like the original, but its codes differ.
+
+    Call: ``checks.check_symmetry(twin, plane_ae, X)``.
+    """
+    X = _data_matrix(X).astype("float32")
+    enc, dec = _linear_layers(original)
+    if twin is original:
+        return _wrong("`twin` is plane_ae itself: build a second model with linear_autoencoder(3, 2) and give it "
+                      "the transformed weights.")
+    try:
+        recon_o = np.asarray(original.predict(X, verbose=0), dtype=np.float64)
+        codes_o = np.asarray(original.encode(X), dtype=np.float64)
+    except Exception as err:  # noqa: BLE001 - the reference model itself must work
+        raise TypeError(f"original must be the trained linear autoencoder plane_ae: {err}") from err
+    try:
+        recon_t = np.asarray(twin.predict(X, verbose=0), dtype=np.float64)
+        codes_t = np.asarray(twin.encode(X), dtype=np.float64)
+    except Exception as err:  # noqa: BLE001 - any failure of the student's model becomes feedback
+        return _error("running your twin (twin.predict(X), twin.encode(X))", err)
+    if recon_t.shape != recon_o.shape or codes_t.shape != codes_o.shape:
+        return _wrong(f"your twin's outputs have shapes {recon_t.shape} and {codes_t.shape}, plane_ae's "
+                      f"{recon_o.shape} and {codes_o.shape}: build it with linear_autoencoder(3, 2).")
+    recon_change = float(np.abs(recon_t - recon_o).max() / (np.abs(recon_o).max() + 1e-12))
+    code_change = float(np.abs(codes_t - codes_o).max() / (np.abs(codes_o).max() + 1e-12))
+    if recon_change < 1e-3:
+        if code_change < 1e-3:
+            return _wrong("the reconstructions are the same, but the codes did not change: did you apply A to the "
+                          "encoder? (With A = I, or with the original weights copied, nothing changes.)")
+        return _correct(f"the reconstructions agree to {recon_change:.1e} (relative), while the codes change by "
+                        f"up to {code_change:.0%} of their size. The loss cannot tell the two models apart.")
+    return _wrong(_diagnose_symmetry(twin, enc, dec, recon_change))
+
+
+def _diagnose_symmetry(twin, enc, dec, recon_change: float) -> str:
+    """Say which weight of the twin breaks the symmetry."""
+    lead = f"the reconstructions changed (by up to {recon_change:.1%} relative), so the twin is not equivalent. "
+    try:
+        enc_t, dec_t = _linear_layers(twin)
+        we, be = (np.asarray(w, dtype=np.float64) for w in enc.get_weights())
+        wd, bd = (np.asarray(w, dtype=np.float64) for w in dec.get_weights())
+        we_t, be_t = (np.asarray(w, dtype=np.float64) for w in enc_t.get_weights())
+        wd_t, bd_t = (np.asarray(w, dtype=np.float64) for w in dec_t.get_weights())
+    except (TypeError, ValueError):
+        return lead + "Build the twin with linear_autoencoder(3, 2) so that its weights can be compared."
+    if we_t.shape != we.shape or wd_t.shape != wd.shape:
+        return lead + "Its layers have different shapes from plane_ae's: build it with linear_autoencoder(3, 2)."
+    m = np.linalg.lstsq(we, we_t, rcond=None)[0]  # we @ m = we_t: m plays the role of A^T
+    if not np.allclose(we @ m, we_t, rtol=1e-3, atol=1e-4 * np.abs(we).max()):
+        return lead + ("The encoder's kernel is not the original kernel times a 2x2 matrix on the right. Keras "
+                       "computes x @ kernel, so the new kernel is enc_kernel @ A.T.")
+    if abs(np.linalg.det(m)) < 1e-6:
+        return lead + "The matrix you applied to the encoder is not invertible: pick an A with a non-zero determinant."
+    tol = dict(rtol=1e-3, atol=1e-4 * max(1.0, np.abs(wd).max()))
+    if not np.allclose(be_t, be @ m, **tol):
+        if np.allclose(be_t, be, **tol):
+            return lead + "You left the encoder's bias unchanged: it must be mixed too, enc_bias @ A.T."
+        return lead + "The encoder's bias should be transformed like its kernel: enc_bias @ A.T."
+    expected_wd = np.linalg.inv(m) @ wd
+    if not np.allclose(wd_t, expected_wd, **tol):
+        if np.allclose(wd_t, wd, **tol):
+            return lead + "You did not change the decoder's kernel: it must undo A, np.linalg.inv(A.T) @ dec_kernel."
+        if np.allclose(wd_t, m @ wd, **tol):
+            return lead + "You multiplied the decoder's kernel by A.T, not by its inverse: use np.linalg.inv(A.T)."
+        if np.allclose(wd_t, np.linalg.inv(m.T) @ wd, **tol):
+            return lead + ("You used inv(A) where inv(A.T) is needed: Keras stores kernels transposed, "
+                           "(inputs, outputs).")
+        return lead + "The decoder's kernel must become np.linalg.inv(A.T) @ dec_kernel, undoing the encoder's A."
+    if not np.allclose(bd_t, bd, **tol):
+        return lead + "The decoder's bias must stay exactly as it was."
+    return lead + "The weights look right; check that the twin's layers are the ones you set."
+
+
+# --------------------------------------------------------------------------- chapter 3
+def _weighted_layers(model) -> list:
+    """Layers with parameters, in order, looking inside nested models (an autoencoder's encoder and decoder)."""
+    import keras
+
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            layers.extend(_weighted_layers(layer))
+        elif layer.count_params() > 0:
+            layers.append(layer)
+    return layers
+
+
+def _layer_hint(layer, counted: int) -> str:
+    """Why ``counted`` could differ from the parameter count of ``layer``, for the usual slips."""
+    import keras
+
+    actual = layer.count_params()
+    if isinstance(layer, keras.layers.TimeDistributed):
+        layer = layer.layer
+    bias_count = int(np.prod(layer.bias.shape)) if getattr(layer, "bias", None) is not None else 0
+    if isinstance(layer, keras.layers.LSTM):
+        h = layer.units
+        d = (actual // (4 * h)) - h - 1
+        if counted * 4 == actual:
+            return "an LSTM has four blocks (forget, input, output, candidate): multiply by 4"
+        if counted == 4 * h * (d + h):
+            return "you forgot the biases (4h of them)"
+        if counted == 4 * h * (d + 1):
+            return "you forgot the recurrent weights U (h x h per block)"
+        return f"use 4h(d + h + 1) with h = {h} units and d = {d} inputs"
+    if isinstance(layer, keras.layers.Dense | keras.layers.Conv2D | keras.layers.Conv2DTranspose):
+        if counted == actual - bias_count:
+            return "you forgot the biases (one per output unit or channel)"
+    if isinstance(layer, keras.layers.Conv2D | keras.layers.Conv2DTranspose):
+        k = layer.kernel_size[0]
+        if counted == (actual - bias_count) // k + bias_count:
+            return f"a {k}x{k} kernel has k^2 = {k * k} weights per pair of channels, not k"
+        return "use (k^2 C_in + 1) C_out"
+    if isinstance(layer, keras.layers.Dense):
+        return "use (d + 1) n for d inputs and n units"
+    return ""
+
+
+def check_param_counts(counts, model) -> CheckResult:
+    """ch03-params: your hand counts, one per layer with weights (in order), against Keras's.
+
+    ``counts`` is a list with one number per layer that has weights, encoder first; a single number is
+    compared with the total.
+
+    Call: ``checks.check_param_counts(conv_layers, conv_ae)`` (and ``(rnn_layers, rnn_ae)``).
+    """
+    if not hasattr(model, "layers") or not hasattr(model, "count_params"):
+        raise TypeError(f"model must be a built Keras model such as conv_ae, got {type(model).__name__}.")
+    layers = _weighted_layers(model)
+    actual = [layer.count_params() for layer in layers]
+    total = model.count_params()
+    answer = _numeric(counts)
+    if answer is None or answer.ndim > 1:
+        return _wrong("`counts` should be a list of numbers, one per layer with weights.")
+    if answer.ndim == 0:
+        if int(answer) == total:
+            return _correct(f"the total, {total:,}, matches count_params(). (Listing the layers one by one shows "
+                            "which is the largest.)")
+        return _wrong(f"your total is {int(answer):,}, count_params() says {total:,}. Count layer by layer and pass "
+                      "the list to see which layer is off.")
+    answer = answer.astype(np.int64)
+    names = [f"{type(layer).__name__} {layer.name!r}" for layer in layers]
+    if len(answer) != len(actual):
+        return _wrong(f"you listed {len(answer)} layers, but {len(actual)} layers of the model have weights: "
+                      + ", ".join(names) + ". (Pooling, Flatten, Reshape and RepeatVector have none.)")
+    wrong = [i for i, (a, b) in enumerate(zip(answer, actual, strict=True)) if a != b]
+    if not wrong:
+        return _correct(f"all {len(actual)} layers match, {total:,} parameters in total, as count_params() says.")
+    lines = []
+    for i in wrong:
+        hint = _layer_hint(layers[i], int(answer[i]))
+        lines.append(f"layer {i + 1} ({names[i]}): you counted {int(answer[i]):,}, Keras has {actual[i]:,}"
+                     + (f"; {hint}" if hint else ""))
+    return _wrong(f"{len(wrong)} of {len(actual)} layers are off:\n  " + "\n  ".join(lines))
+
+
+# --------------------------------------------------------------------------- chapter 5
+def _instantiate_layer(layer):
+    if isinstance(layer, type):
+        try:
+            return layer(seed=0)
+        except (TypeError, ValueError):  # a layer without a seed argument
+            return layer()
+    return layer
+
+
+def check_sampling_layer(layer, n: int = 20_000) -> CheckResult:
+    """Chapter 5's sampling layer: ``layer([mean, log_var])`` must be ``mean + exp(log_var / 2) * eps``.
+
+    Accepts the class (built with ``seed=0`` if it takes a seed) or an instance. The check draws ``n``
+    samples with means 1 and standard deviations 3 and 0.5, and looks at their mean and spread, at two
+    calls in a row, and at the gradients.
+
+    Call: ``checks.check_sampling_layer(MySampling)``.
+    """
+    import tensorflow as tf
+
+    if n < 1000:
+        raise ValueError(f"n must be at least 1000 for the sample statistics to mean something, got {n}.")
+    try:
+        sampler = _instantiate_layer(layer)
+    except Exception as err:  # noqa: BLE001
+        return _error("creating your layer", err)
+    if not callable(sampler):
+        return _wrong(f"expected a Keras layer (or its class), got {type(sampler).__name__}.")
+    sigma = np.array([3.0, 0.5])
+    mean_value = np.ones((n, 2), dtype="float32")
+    log_var_value = np.tile(np.log(sigma**2), (n, 1)).astype("float32")
+    mean, log_var = tf.Variable(mean_value), tf.Variable(log_var_value)
+    try:
+        with tf.GradientTape() as tape:
+            z = sampler([mean, log_var])
+            total = tf.reduce_sum(z) if tf.is_tensor(z) else None
+        grads = tape.gradient(total, [mean, log_var]) if total is not None else [None, None]
+        z = np.asarray(z, dtype=np.float64)
+        z2 = np.asarray(sampler([mean_value, log_var_value]), dtype=np.float64)
+    except Exception as err:  # noqa: BLE001
+        return _error("calling your layer on [mean, log_var]", err)
+    if z.shape != (n, 2):
+        return _wrong(f"your layer returns shape {z.shape} for a mean of shape {(n, 2)}: draw eps with the shape of "
+                      "the mean, keras.ops.shape(mean).")
+    if not np.all(np.isfinite(z)):
+        return _wrong("your samples contain NaN or infinite values.")
+    if np.allclose(z, mean_value, atol=1e-6):
+        return _wrong("your layer returns the mean unchanged, with no noise: add exp(log_var / 2) * eps with "
+                      "eps ~ N(0, I).")
+    if np.allclose(z.std(axis=0), 0.0, atol=1e-6):
+        return _wrong("every example got the same value: draw eps with the shape of the mean, "
+                      "keras.random.normal(keras.ops.shape(mean), ...), not a single number.")
+    std = z.std(axis=0)
+    got = f"sample standard deviations {np.round(std, 3).tolist()}"
+    if np.allclose(std, sigma, rtol=0.05):
+        pass
+    elif np.allclose(std, sigma**2, rtol=0.05):
+        return _wrong(f"{got} where exp(log_var / 2) gives [3.0, 0.5]: you scaled the noise by exp(log_var), the "
+                      "variance, instead of the standard deviation exp(log_var / 2).")
+    elif np.isclose(std[0], std[1], rtol=0.05):
+        return _wrong(f"{got} for two different log-variances: your output does not depend on log_var. Scale the "
+                      "noise, z = mean + exp(log_var / 2) * eps.")
+    elif np.allclose(std, np.abs(np.log(sigma**2)), rtol=0.05):
+        return _wrong(f"{got}: you multiplied the noise by log_var itself; the standard deviation is "
+                      "exp(log_var / 2).")
+    elif np.allclose(std, np.sqrt(sigma), rtol=0.05):
+        return _wrong(f"{got}: you used exp(log_var / 4); the standard deviation is exp(log_var / 2).")
+    else:
+        return _wrong(f"{got}, expected [3.0, 0.5] = exp(log_var / 2): compute mean + exp(log_var / 2) * eps.")
+    standard_error = sigma / math.sqrt(n)
+    if np.any(np.abs(z.mean(axis=0) - 1.0) > 6 * standard_error):
+        return _wrong(f"the sample mean is {np.round(z.mean(axis=0), 3).tolist()}, expected [1.0, 1.0]: add the "
+                      "mean, z = mean + exp(log_var / 2) * eps, with eps of mean zero.")
+    if np.allclose(z, z2):
+        return _wrong("two calls returned the same sample: your layer draws the same noise every time (a fixed seed "
+                      "inside call?). Create a keras.random.SeedGenerator in __init__ and pass it as seed=.")
+    if grads[0] is None or grads[1] is None:
+        which = " and ".join(name for name, g in zip(("mean", "log_var"), grads, strict=True) if g is None)
+        return _wrong(f"no gradient reaches {which}: the sample must be computed from mean and log_var with Keras "
+                      "operations (z = mean + exp(log_var / 2) * eps), not drawn with NumPy or outside the graph. "
+                      "That is the reparameterisation trick.")
+    d_log_var = np.asarray(grads[1], dtype=np.float64)
+    if not np.allclose(d_log_var, 0.5 * (z - mean_value), rtol=1e-3, atol=1e-4):
+        return _wrong("the gradient with respect to log_var is not 0.5 * sigma * eps: compute the sample as "
+                      "mean + exp(log_var / 2) * eps with eps drawn independently of mean and log_var.")
+    return _correct(f"sample means {np.round(z.mean(axis=0), 3).tolist()} (expected [1, 1]), {got} (expected "
+                    "[3, 0.5]), fresh noise on every call, and gradients flow to mean and log_var.")
+
+
+def _vae_class():
+    from helpers.models.vae import VAE
+
+    return VAE
+
+
+def _tiny_batch(model, size: int = 8):
+    """A reproducible batch that fits ``model.encoder`` (with labels for a conditional VAE)."""
+    shape = tuple(int(s) for s in model.encoder.inputs[0].shape[1:])
+    x = (np.random.default_rng(0).random((size, *shape)) > 0.6).astype("float32")
+    if getattr(model, "num_classes", None):
+        return (x, np.arange(size) % model.num_classes)
+    return x
+
+
+def _tiny_vae_parts(kl_estimator: str = "analytic"):
+    from helpers.models.vae import dense_vae
+
+    base = dense_vae(latent_dim=2, hidden=(8,), kl_estimator=kl_estimator, seed=0, name="check_vae")
+    return base.encoder, base.decoder
+
+
+def check_beta_vae(model, beta: float = 4.0) -> CheckResult:
+    """ch05-beta: ``terms`` of a VAE subclass must return ``kl`` = beta x the parent's and a matching ELBO.
+
+    Accepts the trained model (``beta_vae``) or the class (``BetaVAE``, then built on a tiny VAE). The
+    parent's terms are computed on the same batch with the same noise.
+
+    Call: ``checks.check_beta_vae(beta_vae)``.
+    """
+    from keras import ops
+
+    VAE = _vae_class()
+    if isinstance(model, type):
+        if not issubclass(model, VAE):
+            return _wrong(f"{model.__name__} must subclass helpers.models.vae.VAE.")
+        encoder, decoder = _tiny_vae_parts()
+        try:
+            model = model(encoder, decoder, seed=0)
+        except Exception as err:  # noqa: BLE001
+            return _error(f"building {model.__name__}(encoder, decoder, seed=0)", err)
+    if not isinstance(model, VAE):
+        return _wrong(f"expected your VAE subclass (or an instance of it), got {type(model).__name__}.")
+    if type(model).terms is VAE.terms:
+        return _wrong(f"{type(model).__name__} does not override terms: subclass VAE and define "
+                      "terms(self, data, training=False).")
+    data = _tiny_batch(model)
+    generator = model.sampling.seed_generator
+    state = ops.convert_to_numpy(generator.state)
+    try:
+        mine = model.terms(data, training=False)
+    except TypeError as err:
+        return _wrong(f"calling terms(data, training=False) failed ({err}): keep the parent's signature, "
+                      "terms(self, data, training=False), because train_step calls it that way.")
+    except Exception as err:  # noqa: BLE001
+        return _error("your terms(data)", err)
+    finally:
+        generator.state.assign(state)  # the parent's terms draw the same z
+    parent = VAE.terms(model, data, training=False)
+    generator.state.assign(state)
+    if not isinstance(mine, dict) or not {"reconstruction", "kl", "elbo"} <= set(mine):
+        keys = sorted(mine) if isinstance(mine, dict) else type(mine).__name__
+        return _wrong(f"terms must return a dict with 'reconstruction', 'kl' and 'elbo', like the parent's; yours "
+                      f"returned {keys}.")
+    try:
+        rec, kl, elbo = (_to_numpy(mine[key]) for key in ("reconstruction", "kl", "elbo"))
+    except Exception as err:  # noqa: BLE001
+        return _error("converting your terms to arrays", err)
+    rec_p, kl_p, elbo_p = (_to_numpy(parent[key]) for key in ("reconstruction", "kl", "elbo"))
+    if kl.shape != kl_p.shape or rec.shape != rec_p.shape or elbo.shape != elbo_p.shape:
+        return _wrong(f"your terms have shapes {rec.shape}, {kl.shape}, {elbo.shape}; the parent's have one value per "
+                      f"image, {kl_p.shape}. Do not average over the batch inside terms.")
+    tol = dict(rtol=1e-4, atol=1e-3)
+    if not _close(kl, beta * kl_p, **tol):
+        if _close(kl, kl_p, **tol):
+            return _wrong(f"your kl equals the parent's: multiply it by beta = {beta:g}.")
+        ratio = float(np.sum(kl * kl_p) / max(np.sum(kl_p**2), 1e-12))
+        if _close(kl, ratio * kl_p, **tol):
+            return _wrong(f"your kl is {ratio:.3g} times the parent's; a beta-VAE with beta = {beta:g} needs "
+                          f"{beta:g} times.")
+        return _wrong(f"your kl is not {beta:g} times the parent's KL term: take out = super().terms(data, training) "
+                      f"and return kl = {beta:g} * out['kl'].")
+    if not _close(rec, rec_p, **tol):
+        if _close(rec, beta * rec_p, **tol):
+            return _wrong("you scaled the reconstruction term too: only the KL term is weighted by beta.")
+        return _wrong("your reconstruction term differs from the parent's: return out['reconstruction'] unchanged.")
+    if not _close(elbo, -(rec + kl), **tol):
+        if _close(elbo, elbo_p, **tol):
+            return _wrong("your elbo is still the parent's: with the weighted KL it must be recomputed, "
+                          "elbo = -(reconstruction + kl). (train_step minimises -elbo, so otherwise beta has no "
+                          "effect on training.)")
+        if _close(elbo, rec + kl, **tol):
+            return _wrong("your elbo has the wrong sign: it is -(reconstruction + kl).")
+        return _wrong("your elbo should be -(reconstruction + kl), with the weighted kl.")
+    return _correct(f"on a batch of {len(kl)} images kl = {beta:g} x the parent's, the reconstruction term is "
+                    "unchanged and elbo = -(reconstruction + kl).")
+
+
+def check_kl_estimate(estimate, mean, log_var, n_samples: int | None = None) -> CheckResult:
+    """ch05-kl-check: a Monte-Carlo estimate of ``KL(q(z|x) || p(z))`` close to the closed form.
+
+    ``estimate`` is the array of per-sample values ``log q(z|x) - log p(z)`` (or their mean, with
+    ``n_samples`` saying how many were averaged); ``mean`` and ``log_var`` are the posterior of one image.
+    The tolerance is five standard errors of the estimator, worked out from ``mean`` and ``log_var``.
+
+    Call: ``checks.check_kl_estimate(mc, mu, lv)``.
+    """
+    mu = np.asarray(mean, dtype=np.float64)
+    lv = np.asarray(log_var, dtype=np.float64)
+    if mu.shape != lv.shape:
+        raise ValueError(f"mean and log_var must have the same shape, got {mu.shape} and {lv.shape}.")
+    if mu.ndim == 2 and mu.shape[0] == 1:
+        mu, lv = mu[0], lv[0]
+    if mu.ndim != 1:
+        raise ValueError(f"Pass the posterior of one image: mean of shape (1, d) or (d,), got {mu.shape}.")
+    d = mu.size
+    var = np.exp(lv)
+    closed = float(0.5 * np.sum(var + mu**2 - 1.0 - lv))
+    per_sample_std = math.sqrt(float(np.sum(mu**2 * var + 0.5 * (var - 1.0) ** 2)))
+
+    answer = _numeric(estimate)
+    if answer is None:
+        return _wrong("could not read your estimate as numbers.")
+    if not np.all(np.isfinite(answer)):
+        return _wrong("your estimate contains NaN or infinite values.")
+    if answer.ndim == 2 and answer.shape[1] == d and d > 1:
+        return _wrong(f"your estimate has one value per latent dimension (shape {answer.shape}): the log-densities "
+                      "are sums over the dimensions (log_normal_pdf already sums over the last axis).")
+    if answer.size > 1:
+        answer = answer.reshape(-1)
+        n = answer.size
+        if n < 1000:
+            return _wrong(f"only {n} samples: use many more (the exercise draws 10,000) for a meaningful estimate.")
+        value = float(answer.mean())
+    else:
+        n = n_samples if n_samples is not None else 10_000
+        value = float(answer.reshape(()))
+    standard_error = per_sample_std / math.sqrt(n)
+    tol = 5.0 * standard_error + 1e-3 * (1.0 + abs(closed))
+    summary = f"estimate {value:.3f} (standard error {standard_error:.3f}), closed form {closed:.3f}"
+    if abs(value - closed) <= tol:
+        return _correct(f"{summary}; they agree within the sampling error.")
+
+    # Expected values of the usual slips, all in closed form.
+    log_q_mean = -0.5 * float(np.sum(1.0 + lv + LOG_2PI))
+    var_wrong = var**2  # z drawn with standard deviation exp(log_var) instead of exp(log_var / 2)
+    too_wide = float(-0.5 * np.sum(var_wrong / var + lv + LOG_2PI) + 0.5 * np.sum(mu**2 + var_wrong + LOG_2PI))
+    from_prior = float(-0.5 * np.sum((1.0 + mu**2) / var + lv + LOG_2PI) + 0.5 * np.sum(1.0 + LOG_2PI))
+    at_mean = float(0.5 * np.sum(mu**2 - lv))
+    slips = [
+        (log_q_mean, "it matches the average of log q(z|x) alone: did you subtract log p(z)? (The standard normal "
+                     "log-density at the same z.)"),
+        (-closed, "it has the wrong sign: average log q(z|x) - log p(z), not log p(z) - log q(z|x)."),
+        (too_wide, "it matches codes drawn with standard deviation exp(log_var): draw z = mu + exp(lv / 2) * eps."),
+        (from_prior, "it matches codes drawn from the prior N(0, I): draw them from the posterior, "
+                     "z = mu + exp(lv / 2) * eps."),
+        (at_mean, "it matches log q - log p evaluated at the mean only: draw z = mu + exp(lv / 2) * eps with "
+                  "fresh noise for every sample."),
+    ]
+    for expected, hint in slips:
+        if abs(expected - closed) > tol and abs(value - expected) <= max(2.0 * tol, 0.02 * abs(expected)):
+            return _wrong(f"your estimate is far off ({summary}); {hint}")
+    return _wrong(f"your estimate is far off ({summary}, a difference of {abs(value - closed) / standard_error:.0f} "
+                  "standard errors). Draw z = mu + exp(lv / 2) * eps and average log q(z|x) - log p(z).")
+
+
+# --------------------------------------------------------------------------- chapter 6
+def check_warmup_vae(model, n_pixels: int = 784) -> CheckResult:
+    """ch06-warmup: a VAE subclass with a non-trainable ``beta`` variable weighting the KL term in the loss.
+
+    Accepts the class (``WarmupVAE``) or a model (``warm``; a fresh, tiny model of the same class is built,
+    so yours is not touched). One training step at ``beta`` = 0, 0.25 and 1 must report a loss of
+    ``(reconstruction + beta * kl) / 784``.
+
+    Call: ``checks.check_warmup_vae(WarmupVAE)``.
+    """
+    import keras
+
+    VAE = _vae_class()
+    cls = model if isinstance(model, type) else type(model)
+    if not issubclass(cls, VAE):
+        return _wrong(f"{cls.__name__} must subclass helpers.models.vae.VAE.")
+    if cls.train_step is VAE.train_step:
+        return _wrong(f"{cls.__name__} does not override train_step, so beta never reaches the loss.")
+    encoder, decoder = _tiny_vae_parts("monte_carlo")
+    try:
+        fresh = cls(encoder, decoder, kl_estimator="monte_carlo", seed=0)
+    except Exception as err:  # noqa: BLE001
+        return _error(f"building {cls.__name__}(encoder, decoder, kl_estimator='monte_carlo', seed=0)", err)
+    beta = getattr(fresh, "beta", None)
+    if beta is None:
+        return _wrong("your model has no `beta`: create it in __init__ with "
+                      "self.beta = keras.Variable(0.0, trainable=False, name='beta').")
+    if not isinstance(beta, keras.Variable):
+        return _wrong(f"beta is a {type(beta).__name__}, not a keras.Variable: a plain number is frozen into the "
+                      "compiled train step, so the callback could never change it. Use keras.Variable(0.0, "
+                      "trainable=False).")
+    if beta.trainable or any(v is beta for v in fresh.trainable_weights):
+        return _wrong("beta is trainable, so the optimizer would change it as well: create it with trainable=False.")
+    fresh.compile(optimizer=keras.optimizers.Adam(0.0))
+    x = _tiny_batch(fresh, size=16)
+    for value in (0.0, 0.25, 1.0):
+        beta.assign(value)
+        try:
+            logs = fresh.train_on_batch(x, return_dict=True)
+        except Exception as err:  # noqa: BLE001
+            return _error("a training step of your model", err)
+        if not {"loss", "reconstruction", "kl"} <= set(logs):
+            return _wrong(f"train_step should return the metrics' results (loss, reconstruction, kl, elbo); yours "
+                          f"returned {sorted(logs)}.")
+        loss, rec, kl = (float(logs[key]) for key in ("loss", "reconstruction", "kl"))
+        expected = (rec + value * kl) / n_pixels
+        if math.isclose(loss, expected, rel_tol=1e-4, abs_tol=1e-6):
+            continue
+        where = f"with beta = {value:g} the loss is {loss:.5f}, expected (reconstruction + beta * kl) / {n_pixels} = " \
+                f"{expected:.5f}"
+        if math.isclose(loss, (rec + kl) / n_pixels, rel_tol=1e-4):
+            return _wrong(f"{where}: your loss ignores beta and always uses the full KL term.")
+        if math.isclose(loss, rec + value * kl, rel_tol=1e-4):
+            return _wrong(f"{where}: divide by the number of pixels, like VAE.train_step.")
+        if math.isclose(loss, (rec + value**2 * kl) / n_pixels, rel_tol=1e-4) or \
+                math.isclose(loss, (rec + (1 - value) * kl) / n_pixels, rel_tol=1e-4):
+            return _wrong(f"{where}: weight the KL term by beta itself.")
+        return _wrong(f"{where}.")
+    return _correct("beta is a non-trainable variable, and a training step minimises "
+                    f"(reconstruction + beta * kl) / {n_pixels} at beta = 0, 0.25 and 1.")

@@ -1,0 +1,305 @@
+"""Each checker accepts the book's solution and rejects typical mistakes with a specific message."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import ops
+from sklearn.decomposition import PCA
+
+from helpers import checks, config, losses
+from helpers.models.autoencoders import conv_autoencoder, linear_autoencoder, recurrent_autoencoder
+from helpers.models.vae import VAE, dense_vae
+
+
+def passes(result):
+    assert isinstance(result, checks.CheckResult)
+    assert result.passed, result.message
+    assert result.message.startswith("correct")
+    return result
+
+
+def fails(result, *fragments):
+    assert isinstance(result, checks.CheckResult)
+    assert not result.passed, result.message
+    assert result.message.startswith("not yet")
+    for fragment in fragments:
+        assert fragment in result.message, result.message
+    return result
+
+
+def test_check_result_shows_its_message():
+    result = checks.CheckResult(False, "not yet: normalise them")
+    assert repr(result) == str(result) == "not yet: normalise them"
+    assert not result and checks.CheckResult(True, "correct")
+
+
+# --------------------------------------------------------------------------- ch00-ink
+def test_class_ink():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 5)
+    scale = rng.permutation(10)[y][:, None, None] + 1.0
+    x = (rng.random((50, 4, 4)) * scale / 10).astype("float32")
+    ink = np.array([x[y == c].mean() for c in range(10)])
+    passes(checks.check_class_ink(ink, x, y))
+    fails(checks.check_class_ink(np.sort(ink), x, y), "class order")
+    fails(checks.check_class_ink(ink * 16, x, y), "16 times too large")
+    fails(checks.check_class_ink(ink[:9], x, y), "one number per class")
+    with pytest.raises(ValueError, match="differ in length"):
+        checks.check_class_ink(ink, x, y[:10])
+
+
+# --------------------------------------------------------------------------- chapter 1
+@pytest.fixture(scope="module")
+def plane():
+    """A 3-D cloud near a plane, its PCA, and a linear autoencoder whose weights span PCA's plane."""
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(200, 2)) * [3.0, 1.0]) @ np.array([[1.0, 0.5, 0.2], [-0.3, 1.0, 0.4]])
+    X = (X + rng.normal(scale=0.1, size=X.shape) + [4.0, -2.0, 5.0]).astype("float32")
+    pca = PCA(n_components=2).fit(X)
+    A = np.array([[1.5, 0.4], [-0.7, 0.8]])  # the autoencoder's axes are a mixture of PCA's
+    components, centre = pca.components_, pca.mean_
+    model = linear_autoencoder(3, 2)
+    enc_kernel = components.T @ A.T
+    model.encoder.layers[-1].set_weights([enc_kernel, -centre @ enc_kernel])
+    model.decoder.layers[-1].set_weights([np.linalg.inv(A.T) @ components, centre])
+    return X, pca, model
+
+
+def test_pca_axes_accepts_the_solution_and_reports_pca(plane):
+    X, pca, plane_ae = plane
+    recon = plane_ae.predict(X, verbose=0)
+    axes_from_ae = np.linalg.svd(recon - recon.mean(axis=0), full_matrices=False)[2][:2]
+    result = passes(checks.check_pca_axes(axes_from_ae, plane_ae, X, pca))
+    assert "|cos| with pca.components_: 1.0000, 1.0000" in result.message
+    passes(checks.check_pca_axes(-axes_from_ae, plane_ae, X))  # signs are free
+
+
+def test_pca_axes_rejects_typical_mistakes(plane):
+    X, pca, plane_ae = plane
+    recon = plane_ae.predict(X, verbose=0)
+    columns = plane_ae.decoder.layers[-1].kernel.numpy()
+    fails(checks.check_pca_axes(columns, plane_ae, X), "not unit length: normalise them")
+    unit = columns / np.linalg.norm(columns, axis=1, keepdims=True)
+    fails(checks.check_pca_axes(unit, plane_ae, X), "not orthogonal")
+    uncentred = np.linalg.svd(recon, full_matrices=False)[2][:2]
+    fails(checks.check_pca_axes(uncentred, plane_ae, X), "did you centre the reconstructions")
+    right = np.linalg.svd(recon - recon.mean(axis=0), full_matrices=False)[2][:2]
+    fails(checks.check_pca_axes(right[::-1], plane_ae, X), "wrong order")
+    fails(checks.check_pca_axes(right.T, plane_ae, X), "transpose it")
+    rotated = np.array([[np.cos(0.5), np.sin(0.5)], [-np.sin(0.5), np.cos(0.5)]]) @ right
+    fails(checks.check_pca_axes(rotated, plane_ae, X), "not its principal axes")
+    with pytest.raises(TypeError, match="trained Keras model"):
+        checks.check_pca_axes(right, "plane_ae", X)
+
+
+def make_twin(model, A, transform_bias=True, decoder=lambda A_t, kernel: np.linalg.inv(A_t) @ kernel):
+    twin = linear_autoencoder(3, 2)
+    enc_kernel, enc_bias = model.encoder.layers[-1].get_weights()
+    dec_kernel, dec_bias = model.decoder.layers[-1].get_weights()
+    twin.encoder.layers[-1].set_weights([enc_kernel @ A.T, enc_bias @ A.T if transform_bias else enc_bias])
+    twin.decoder.layers[-1].set_weights([decoder(A.T, dec_kernel), dec_bias])
+    return twin
+
+
+def test_symmetry(plane):
+    X, _, plane_ae = plane
+    A = np.array([[2.0, 1.0], [-0.5, 1.5]], dtype="float32")
+    passes(checks.check_symmetry(make_twin(plane_ae, A), plane_ae, X))
+    fails(checks.check_symmetry(make_twin(plane_ae, np.eye(2, dtype="float32")), plane_ae, X),
+          "the codes did not change: did you apply A to the encoder?")
+    fails(checks.check_symmetry(make_twin(plane_ae, A, transform_bias=False), plane_ae, X),
+          "left the encoder's bias unchanged")
+    fails(checks.check_symmetry(make_twin(plane_ae, A, decoder=lambda A_t, k: A_t @ k), plane_ae, X),
+          "not by its inverse")
+    fails(checks.check_symmetry(make_twin(plane_ae, A, decoder=lambda A_t, k: np.linalg.inv(A_t.T) @ k), plane_ae, X),
+          "inv(A) where inv(A.T)")
+    fails(checks.check_symmetry(plane_ae, plane_ae, X), "plane_ae itself")
+
+
+# --------------------------------------------------------------------------- ch03-params
+def conv_params(k, c_in, c_out):
+    return (k * k * c_in + 1) * c_out
+
+
+def dense_params(d, n):
+    return (d + 1) * n
+
+
+def lstm_params(d, h):
+    return 4 * h * (d + h + 1)
+
+
+def test_param_counts():
+    k = 30
+    conv_ae, rnn_ae = conv_autoencoder(code_size=k), recurrent_autoencoder(code_size=k)
+    conv_layers = [conv_params(3, 1, 16), conv_params(3, 16, 32), conv_params(3, 32, 64), dense_params(3 * 3 * 64, k),
+                   dense_params(k, 3 * 3 * 64), conv_params(3, 64, 32), conv_params(3, 32, 16), conv_params(3, 16, 1)]
+    rnn_layers = [lstm_params(28, 100), lstm_params(100, k), lstm_params(k, 100), dense_params(100, 28)]
+    passes(checks.check_param_counts(conv_layers, conv_ae))
+    passes(checks.check_param_counts(rnn_layers, rnn_ae))
+    passes(checks.check_param_counts(sum(rnn_layers), rnn_ae))
+    no_bias = list(conv_layers)
+    no_bias[3] = 3 * 3 * 64 * k
+    fails(checks.check_param_counts(no_bias, conv_ae), "layer 4", "forgot the biases")
+    one_gate = list(rnn_layers)
+    one_gate[0] //= 4
+    fails(checks.check_param_counts(one_gate, rnn_ae), "four blocks")
+    fails(checks.check_param_counts(conv_layers[:-1], conv_ae), "you listed 7 layers")
+    with pytest.raises(TypeError, match="Keras model"):
+        checks.check_param_counts(conv_layers, None)
+
+
+# --------------------------------------------------------------------------- chapter 5
+class MySampling(keras.layers.Layer):
+    """The chapter's layer."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        mean, log_var = inputs
+        eps = keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator)
+        return mean + keras.ops.exp(log_var / 2) * eps
+
+
+class VarianceSampling(MySampling):
+    def call(self, inputs):
+        mean, log_var = inputs
+        return mean + keras.ops.exp(log_var) * keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator)
+
+
+class NoScaleSampling(MySampling):
+    def call(self, inputs):
+        mean, _ = inputs
+        return mean + keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator)
+
+
+class MeanOnlySampling(MySampling):
+    def call(self, inputs):
+        return inputs[0] * 1.0
+
+
+class FixedSeedSampling(MySampling):
+    def call(self, inputs):
+        mean, log_var = inputs
+        return mean + keras.ops.exp(log_var / 2) * keras.random.normal(keras.ops.shape(mean), seed=0)
+
+
+class NumpySampling(keras.layers.Layer):
+    def call(self, inputs):
+        mean, log_var = (np.asarray(t) for t in inputs)
+        return mean + np.exp(log_var / 2) * np.random.default_rng().normal(size=mean.shape)
+
+
+def test_sampling_layer():
+    from helpers.layers import Sampling
+
+    passes(checks.check_sampling_layer(MySampling))
+    passes(checks.check_sampling_layer(Sampling(seed=1)))
+    fails(checks.check_sampling_layer(VarianceSampling), "exp(log_var), the variance")
+    fails(checks.check_sampling_layer(NoScaleSampling), "does not depend on log_var")
+    fails(checks.check_sampling_layer(MeanOnlySampling), "with no noise")
+    fails(checks.check_sampling_layer(FixedSeedSampling), "same noise every time")
+    fails(checks.check_sampling_layer(NumpySampling), "no gradient", "reparameterisation trick")
+
+
+class BetaVAE(VAE):
+    """The book's solution."""
+
+    def terms(self, data, training=False):
+        out = super().terms(data, training)
+        kl = 4.0 * out["kl"]
+        return {"reconstruction": out["reconstruction"], "kl": kl, "elbo": -(out["reconstruction"] + kl)}
+
+
+class UnweightedVAE(VAE):
+    def terms(self, data, training=False):
+        return dict(super().terms(data, training))
+
+
+class StaleElboVAE(VAE):
+    def terms(self, data, training=False):
+        out = super().terms(data, training)
+        return {**out, "kl": 4.0 * out["kl"]}
+
+
+@pytest.fixture(scope="module")
+def tiny_vae():
+    config.set_seed(0)
+    return dense_vae(latent_dim=3, hidden=(8,), seed=0)
+
+
+def test_beta_vae(tiny_vae):
+    beta_vae = BetaVAE(tiny_vae.encoder, tiny_vae.decoder, seed=0)
+    passes(checks.check_beta_vae(beta_vae))
+    passes(checks.check_beta_vae(BetaVAE))
+    fails(checks.check_beta_vae(UnweightedVAE(tiny_vae.encoder, tiny_vae.decoder)), "kl equals the parent's")
+    fails(checks.check_beta_vae(StaleElboVAE), "elbo is still the parent's")
+    fails(checks.check_beta_vae(tiny_vae), "does not override terms")
+    fails(checks.check_beta_vae(BetaVAE, beta=2.0), "2 times")
+
+
+def test_kl_estimate():
+    mu = np.array([[0.8, -1.2, 0.0, 0.3]], dtype="float32")
+    lv = np.array([[-2.0, -1.0, 0.0, -3.0]], dtype="float32")
+    eps = np.random.default_rng(0).normal(size=(10_000, 4))
+    zs = (mu + np.exp(lv / 2) * eps).astype("float32")
+    log_q = np.asarray(losses.log_normal_pdf(zs, mu, lv))
+    log_p = np.asarray(losses.log_normal_pdf(zs, 0.0 * zs, 0.0 * zs))
+    mc = log_q - log_p
+    passes(checks.check_kl_estimate(mc, mu, lv))
+    passes(checks.check_kl_estimate(mc.mean(), mu, lv))
+    fails(checks.check_kl_estimate(log_q, mu, lv), "your estimate is far off", "did you subtract log p(z)?")
+    fails(checks.check_kl_estimate(-mc, mu, lv), "wrong sign")
+    wide = (mu + np.exp(lv) * eps).astype("float32")
+    mc_wide = np.asarray(losses.log_normal_pdf(wide, mu, lv) - losses.log_normal_pdf(wide, 0.0 * wide, 0.0 * wide))
+    fails(checks.check_kl_estimate(mc_wide, mu, lv), "standard deviation exp(log_var)")
+    fails(checks.check_kl_estimate(mc[:100], mu, lv), "only 100 samples")
+    with pytest.raises(ValueError, match="one image"):
+        checks.check_kl_estimate(mc, np.zeros((2, 4)), np.zeros((2, 4)))
+
+
+# --------------------------------------------------------------------------- ch06-warmup
+class WarmupVAE(VAE):
+    """The book's solution."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beta = keras.Variable(0.0, trainable=False, name="beta")
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            terms = self.terms(data, training=True)
+            loss = ops.mean(terms["reconstruction"] + self.beta * terms["kl"]) / 784
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
+        for tracker, value in zip(self.metrics, (loss, terms["reconstruction"], terms["kl"], terms["elbo"]),
+                                  strict=True):
+            tracker.update_state(ops.mean(value))
+        return {m.name: m.result() for m in self.metrics}
+
+
+class IgnoresBetaVAE(WarmupVAE):
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            terms = self.terms(data, training=True)
+            loss = ops.mean(terms["reconstruction"] + terms["kl"]) / 784
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
+        return self._update(loss, terms)
+
+
+class TrainableBetaVAE(WarmupVAE):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beta = keras.Variable(0.0, name="beta")
+
+
+def test_warmup_vae(tiny_vae):
+    passes(checks.check_warmup_vae(WarmupVAE))
+    passes(checks.check_warmup_vae(WarmupVAE(tiny_vae.encoder, tiny_vae.decoder)))
+    fails(checks.check_warmup_vae(IgnoresBetaVAE), "ignores beta")
+    fails(checks.check_warmup_vae(TrainableBetaVAE), "trainable=False")
+    fails(checks.check_warmup_vae(VAE), "does not override train_step")
