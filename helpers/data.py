@@ -255,3 +255,17 @@ def make_plane_cloud(n: int = 500, noise: float = 0.05, seed: int = 0) -> np.nda
     basis, _ = np.linalg.qr(rng.normal(size=(3, 3)))
     coords = rng.normal(size=(n, 3)) * np.array([1.0, 0.4, noise])
     return (coords @ basis.T + 0.5).astype(np.float32)
+
+
+def make_gaussian_ring(n: int = 10_000, modes: int = 8, radius: float = 2.0, std: float = 0.02,
+                       seed: int = 0) -> np.ndarray:
+    """2-D points from a mixture of ``modes`` equal Gaussians evenly spaced on a circle (mode collapse's test bed).
+
+    Mode ``k`` is centred at ``radius * (cos 2 pi k / modes, sin 2 pi k / modes)`` with standard deviation
+    ``std`` in each coordinate; each point picks its mode uniformly at random. Returns ``(n, 2)`` float32.
+    See ``helpers.metrics.mode_coverage`` for the matching measure.
+    """
+    rng = np.random.default_rng(seed)
+    angles = 2 * np.pi * rng.integers(0, modes, size=n) / modes
+    centres = radius * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    return (centres + std * rng.normal(size=(n, 2))).astype(np.float32)

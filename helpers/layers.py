@@ -104,3 +104,84 @@ class Sampling(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class MinibatchDiscrimination(keras.layers.Layer):
+    """Minibatch discrimination (Salimans et al. 2016): features that tell the discriminator how alike the
+    samples of a batch are, so that a collapsed generator (many near-identical fakes) is easy to spot.
+
+    For input features ``f_i`` (shape ``(batch, A)``) a learned tensor ``T`` (``A x B x C``) gives each
+    sample ``B`` rows ``M_i,b = f_i T_b`` of length ``C``. Closeness of samples ``i`` and ``j`` under kernel
+    ``b`` is ``c_b(i, j) = exp(-||M_i,b - M_j,b||_1)`` and the new features are
+    ``o(i)_b = sum_j c_b(i, j)`` over the whole batch (``j = i`` included, so each lies in [1, batch]).
+    The output is ``[f_i, o(i)]``, of shape ``(batch, A + B)``; a batch of identical samples gives the
+    largest value, ``o = batch``, in every kernel. ``num_kernels`` is ``B`` and ``kernel_dim`` is ``C``.
+    """
+
+    def __init__(self, num_kernels: int = 50, kernel_dim: int = 5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.num_kernels = int(num_kernels)
+        self.kernel_dim = int(kernel_dim)
+
+    def build(self, input_shape) -> None:
+        if len(input_shape) != 2:
+            raise ValueError(f"MinibatchDiscrimination takes (batch, features) inputs (flatten first), "
+                             f"got shape {tuple(input_shape)}.")
+        self.T = self.add_weight(name="T", shape=(input_shape[-1], self.num_kernels * self.kernel_dim),
+                                 initializer=keras.initializers.RandomNormal(stddev=0.1))
+
+    def call(self, inputs):
+        m = ops.reshape(ops.matmul(inputs, self.T), (-1, self.num_kernels, self.kernel_dim))
+        l1 = ops.sum(ops.abs(m[:, None, :, :] - m[None, :, :, :]), axis=-1)  # (batch, batch, B)
+        o = ops.sum(ops.exp(-l1), axis=1)  # (batch, B)
+        return ops.concatenate([inputs, ops.cast(o, inputs.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        features = None if input_shape[-1] is None else input_shape[-1] + self.num_kernels
+        return (input_shape[0], features)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_kernels": self.num_kernels, "kernel_dim": self.kernel_dim}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class MinibatchStdDev(keras.layers.Layer):
+    """ProGAN's minibatch standard deviation (Karras et al. 2018) as one extra feature map (or feature).
+
+    The batch is split into groups of ``group_size`` samples (sample ``i`` joins group ``i mod (N / G)``);
+    within each group the standard deviation of every feature over the group's samples is computed,
+    ``sqrt(Var + 1e-8)``, and averaged over all features and positions into one number per group. That
+    number is appended to each of the group's samples as a constant extra channel: ``(N, H, W, C)``
+    becomes ``(N, H, W, C + 1)`` and ``(N, F)`` becomes ``(N, F + 1)``. Identical samples give the
+    smallest value (``1e-4``), varied ones larger. When the batch size ``N`` is not a multiple of
+    ``group_size`` (a last, short batch) the whole batch forms one group.
+    """
+
+    def __init__(self, group_size: int = 4, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if group_size < 2:
+            raise ValueError(f"group_size must be at least 2, got {group_size}.")
+        self.group_size = int(group_size)
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        n = shape[0]
+        g = ops.minimum(self.group_size, n)
+        g = ops.where(ops.equal(n % g, 0), g, n)
+        rest = tuple(inputs.shape[1:])
+        grouped = ops.reshape(inputs, (g, -1, *rest))  # (G, N/G, ...)
+        variance = ops.mean(ops.square(grouped - ops.mean(grouped, axis=0, keepdims=True)), axis=0)
+        std = ops.sqrt(variance + 1e-8)  # (N/G, ...)
+        per_group = ops.mean(ops.reshape(std, (ops.shape(std)[0], -1)), axis=-1)  # (N/G,)
+        per_sample = ops.reshape(ops.tile(per_group[None, :], (g, 1)), (-1,))  # sample i -> group i mod N/G
+        extra = ops.reshape(per_sample, (-1,) + (1,) * len(rest))
+        extra = ops.broadcast_to(extra, (n, *rest[:-1], 1))
+        return ops.concatenate([inputs, ops.cast(extra, inputs.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        last = None if input_shape[-1] is None else input_shape[-1] + 1
+        return (*input_shape[:-1], last)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "group_size": self.group_size}

@@ -171,3 +171,24 @@ def class_coverage(classifier, images: np.ndarray, num_classes: int = 10) -> np.
     """The share of ``images`` that ``classifier`` puts in each class (sums to 1)."""
     predicted = np.argmax(classifier.predict(images, batch_size=512, verbose=0), axis=-1)
     return np.bincount(predicted, minlength=num_classes) / len(predicted)
+
+
+def mode_coverage(samples: np.ndarray, modes: int = 8, radius: float = 2.0, std: float = 0.02,
+                  threshold_std: float = 3, min_share: float = 0.02) -> tuple[int, float]:
+    """How many modes of the Gaussian ring (``helpers.data.make_gaussian_ring``) a set of 2-D samples covers.
+
+    A sample is *high quality* when it lies within ``threshold_std * std`` (Euclidean distance) of its
+    nearest mode centre; a mode is *covered* when at least ``min_share`` of all samples are high-quality
+    samples of that mode. Returns ``(modes covered, share of high-quality samples)``.
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    if samples.ndim != 2 or samples.shape[1] != 2 or len(samples) == 0:
+        raise ValueError(f"Expected a non-empty (n, 2) array of points, got shape {samples.shape}.")
+    angles = 2 * np.pi * np.arange(modes) / modes
+    centres = radius * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
+    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)  # (n, modes)
+    nearest = np.argmin(distances, axis=1)
+    good = distances[np.arange(len(samples)), nearest] <= threshold_std * std
+    counts = np.bincount(nearest[good], minlength=modes)
+    covered = int(np.sum(counts >= min_share * len(samples)))
+    return covered, float(np.mean(good))

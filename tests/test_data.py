@@ -141,3 +141,13 @@ def test_idx_reader_round_trip(tmp_path):
     with gzip.open(path, "wb") as f:
         f.write(header + arr.tobytes())
     np.testing.assert_array_equal(data._read_idx(path), arr)
+
+
+def test_gaussian_ring():
+    points = data.make_gaussian_ring(4000, modes=8, radius=2.0, std=0.02, seed=1)
+    assert points.shape == (4000, 2) and points.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(points, axis=1), 2.0, atol=0.1)
+    angles = np.round(np.arctan2(points[:, 1], points[:, 0]) / (2 * np.pi / 8)) % 8
+    shares = np.bincount(angles.astype(int), minlength=8) / 4000
+    assert shares.min() > 0.1 and shares.max() < 0.15
+    np.testing.assert_array_equal(points, data.make_gaussian_ring(4000, seed=1))

@@ -120,3 +120,52 @@ def test_sampling_is_differentiable_and_serialisable():
     np.testing.assert_allclose(g_mean.numpy(), 1.0)
     assert g_log_var is not None
     assert Sampling.from_config(layer.get_config()).seed == 2
+
+
+# ---------------------------------------------------------------------------------------------- GAN layers
+def test_minibatch_discrimination_shapes_and_values():
+    from helpers.layers import MinibatchDiscrimination
+
+    config.set_seed(0)
+    layer = MinibatchDiscrimination(num_kernels=6, kernel_dim=3)
+    x = np.random.default_rng(0).normal(size=(5, 8)).astype("float32")
+    out = layer(x).numpy()
+    assert out.shape == (5, 14)
+    np.testing.assert_allclose(out[:, :8], x)  # the input features pass through
+    m = (x @ layer.T.numpy()).reshape(5, 6, 3)
+    expected = np.exp(-np.abs(m[:, None] - m[None]).sum(-1)).sum(1)
+    np.testing.assert_allclose(out[:, 8:], expected, rtol=1e-5)
+    same = layer(np.repeat(x[:1], 5, axis=0)).numpy()[:, 8:]
+    np.testing.assert_allclose(same, 5.0, rtol=1e-6)  # identical samples: the largest value, the batch size
+    assert (out[:, 8:] < same).all()
+    model = keras.Sequential([keras.Input((8,)), layer])
+    assert model.output_shape == (None, 14)
+    again = MinibatchDiscrimination.from_config(layer.get_config())
+    assert (again.num_kernels, again.kernel_dim) == (6, 3)
+    with pytest.raises(ValueError, match="flatten first"):
+        MinibatchDiscrimination(2, 2)(np.zeros((2, 3, 3), dtype="float32"))
+
+
+def test_minibatch_stddev_appends_the_group_std():
+    from helpers.layers import MinibatchStdDev
+
+    rng = np.random.default_rng(0)
+    layer = MinibatchStdDev(group_size=4)
+    x = rng.normal(size=(8, 5, 5, 3)).astype("float32")
+    out = layer(x).numpy()
+    assert out.shape == (8, 5, 5, 4)
+    np.testing.assert_allclose(out[..., :3], x)
+    groups = x.reshape(4, 2, 5, 5, 3)  # sample i is in group i mod 2
+    per_group = np.sqrt(groups.var(axis=0) + 1e-8).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(out[:, 0, 0, 3], np.tile(per_group, 4), rtol=1e-5)
+    assert np.ptp(out[..., 3].reshape(8, -1), axis=1).max() == 0  # one constant map per sample
+    same = layer(np.repeat(x[:1], 8, axis=0)).numpy()[..., 3]
+    np.testing.assert_allclose(same, 1e-4, rtol=1e-3)  # identical samples: the smallest value
+    flat = layer(rng.normal(size=(6, 7)).astype("float32")).numpy()  # 6 is no multiple of 4: one group
+    assert flat.shape == (6, 8) and np.ptp(flat[:, 7]) == 0 and flat[0, 7] > 0.5
+    model = keras.Sequential([keras.Input((5, 5, 3)), layer])
+    assert model.output_shape == (None, 5, 5, 4)
+    assert model.predict(x[:6], batch_size=4, verbose=0).shape == (6, 5, 5, 4)  # a short last batch of 2
+    assert MinibatchStdDev.from_config(layer.get_config()).group_size == 4
+    with pytest.raises(ValueError, match="at least 2"):
+        MinibatchStdDev(group_size=1)

@@ -42,3 +42,93 @@ def test_bernoulli_log_likelihood_matches_numpy():
 def test_bernoulli_log_likelihood_is_stable_for_large_logits():
     out = np.asarray(losses.bernoulli_log_likelihood(np.array([[1.0, 0.0]]), np.array([[200.0, -200.0]])))
     assert np.isfinite(out).all() and out[0] == pytest.approx(0.0, abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------- GAN losses
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def test_gan_losses_at_zero_logits_are_log_2():
+    zero = np.zeros((4, 1), dtype="float32")
+    assert float(losses.discriminator_loss(zero, zero)) == pytest.approx(2 * np.log(2), rel=1e-6)
+    assert float(losses.generator_loss(zero, "non_saturating")) == pytest.approx(np.log(2), rel=1e-6)
+    assert float(losses.generator_loss(zero, "saturating")) == pytest.approx(-np.log(2), rel=1e-6)
+    assert float(losses.generator_loss(zero, "least_squares")) == pytest.approx(0.5, rel=1e-6)
+
+
+def test_gan_losses_match_numpy():
+    r, f = RNG.normal(size=(6, 1)).astype("float32") * 3, RNG.normal(size=(6, 1)).astype("float32") * 3
+    d = -np.mean(np.log(_sigmoid(r))) - np.mean(np.log(1 - _sigmoid(f)))
+    assert float(losses.discriminator_loss(r, f)) == pytest.approx(d, rel=1e-5)
+    smooth = -np.mean(0.9 * np.log(_sigmoid(r)) + 0.1 * np.log(1 - _sigmoid(r))) - np.mean(np.log(1 - _sigmoid(f)))
+    assert float(losses.discriminator_loss(r, f, label_smoothing=0.1)) == pytest.approx(smooth, rel=1e-5)
+    assert float(losses.generator_loss(f)) == pytest.approx(-np.mean(np.log(_sigmoid(f))), rel=1e-5)
+    assert float(losses.generator_loss(f, "saturating")) == pytest.approx(np.mean(np.log(1 - _sigmoid(f))), rel=1e-5)
+    lsd = 0.5 * np.mean((r - 1) ** 2) + 0.5 * np.mean(f**2)
+    assert float(losses.least_squares_discriminator_loss(r, f)) == pytest.approx(lsd, rel=1e-5)
+    assert float(losses.wasserstein_critic_loss(r, f)) == pytest.approx(f.mean() - r.mean(), rel=1e-5, abs=1e-6)
+    assert float(losses.wasserstein_generator_loss(f)) == pytest.approx(-f.mean(), rel=1e-5)
+    with pytest.raises(ValueError, match="non_saturating"):
+        losses.generator_loss(f, "minimax")
+
+
+def test_non_saturating_gradient_is_large_where_the_saturating_one_vanishes():
+    import tensorflow as tf
+
+    logit = tf.constant([[np.log(0.01 / 0.99)]], dtype="float32")  # D(G(z)) = 0.01: fakes confidently rejected
+    grads = {}
+    for kind in ("non_saturating", "saturating"):
+        with tf.GradientTape() as tape:
+            tape.watch(logit)
+            loss = losses.generator_loss(logit, kind)
+        grads[kind] = abs(float(tape.gradient(loss, logit)[0, 0]))
+    assert grads["non_saturating"] == pytest.approx(0.99, rel=1e-4)  # 1 - D
+    assert grads["saturating"] == pytest.approx(0.01, rel=1e-3)  # D
+    assert grads["non_saturating"] > 50 * grads["saturating"]
+
+
+def _linear_critic(norm, shape=(3, 4)):
+    import tensorflow as tf
+
+    w = RNG.normal(size=int(np.prod(shape))).astype("float32")
+    w = tf.constant(norm * w / np.linalg.norm(w))
+    return lambda x: tf.reduce_sum(tf.reshape(x, (tf.shape(x)[0], -1)) * w, axis=-1, keepdims=True) + 0.3
+
+
+def test_gradient_penalty_of_linear_critics():
+    real = RNG.normal(size=(16, 3, 4)).astype("float32")
+    fake = RNG.normal(size=(16, 3, 4)).astype("float32")
+    assert float(losses.gradient_penalty(_linear_critic(1.0), real, fake)) == pytest.approx(0.0, abs=1e-6)
+    assert float(losses.gradient_penalty(_linear_critic(2.0), real, fake, weight=10.0)) == pytest.approx(10.0, rel=1e-5)
+    assert float(losses.gradient_penalty(_linear_critic(0.5), real, fake)) == pytest.approx(0.25, rel=1e-5)
+    norms = np.asarray(losses.input_gradient_norms(_linear_critic(3.0), real))
+    np.testing.assert_allclose(norms, 3.0, rtol=1e-5)
+    # WGAN-div: k ||grad||^p = 2 * 2^6 for a critic of gradient norm 2
+    assert float(losses.divergence_penalty(_linear_critic(2.0), real, fake)) == pytest.approx(128.0, rel=1e-4)
+    div = losses.divergence_penalty(_linear_critic(1.0), real, fake, k=3.0, p=2.0)
+    assert float(div) == pytest.approx(3.0, rel=1e-4)
+
+
+def test_interpolates_use_one_uniform_alpha_per_example():
+    real = RNG.normal(size=(4000, 2, 2)).astype("float32")
+    fake = RNG.normal(size=(4000, 2, 2)).astype("float32")
+    x_hat, alpha = losses.random_interpolates(real, fake, seed=0)
+    x_hat, alpha = np.asarray(x_hat), np.asarray(alpha)
+    assert alpha.shape == (4000,) and alpha.min() >= 0 and alpha.max() <= 1
+    np.testing.assert_allclose(x_hat, alpha[:, None, None] * real + (1 - alpha[:, None, None]) * fake, atol=1e-5)
+    assert stats.kstest(alpha, "uniform").pvalue > 0.01
+
+
+def test_gradient_penalty_is_differentiable_in_the_critic_weights():
+    import keras
+    import tensorflow as tf
+
+    critic = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)])
+    real, fake = RNG.normal(size=(8, 3)).astype("float32"), RNG.normal(size=(8, 3)).astype("float32")
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(critic, real, fake, weight=10.0, seed=1)
+    kernels = [w for w in critic.trainable_weights if "kernel" in w.path]  # the output bias has no say
+    grads = tape.gradient(penalty, kernels)
+    assert float(penalty) > 0
+    assert all(g is not None and float(tf.reduce_sum(tf.abs(g))) > 0 for g in grads)

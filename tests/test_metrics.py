@@ -116,3 +116,23 @@ def test_classifier_fid_reports_the_real_floor_and_coverage():
     assert coverage.shape == (10,) and coverage.sum() == pytest.approx(1.0) and np.sum(coverage > 0.02) >= 8
     collapsed = class_coverage(clf, np.repeat(real[:1], 200, axis=0))  # a "generator" with one output
     assert collapsed.max() == pytest.approx(1.0)
+
+
+def test_mode_coverage_counts_modes_and_good_samples():
+    from helpers.data import make_gaussian_ring
+    from helpers.metrics import mode_coverage
+
+    ring = make_gaussian_ring(2000, seed=0)
+    covered, share = mode_coverage(ring)
+    assert covered == 8 and share > 0.97
+    one_mode = np.array([2.0, 0.0]) + 0.02 * np.random.default_rng(1).normal(size=(500, 2))
+    assert mode_coverage(one_mode) == (1, pytest.approx(0.99, abs=0.02))
+    far = np.random.default_rng(2).normal(size=(500, 2)) * 0.1 + 10.0
+    assert mode_coverage(far) == (0, 0.0)
+    half = np.concatenate([ring[:1000], far])
+    covered, share = mode_coverage(half)
+    assert covered == 8 and share == pytest.approx(1000 / 1500 * mode_coverage(ring[:1000])[1], rel=1e-6)
+    rare = np.concatenate([one_mode, np.array([[0.0, 2.0]] * 5)])  # 1% of samples on a second mode
+    assert mode_coverage(rare)[0] == 1 and mode_coverage(rare, min_share=0.005)[0] == 2
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        mode_coverage(np.zeros((3, 3)))
