@@ -159,3 +159,14 @@ def test_shown_helpers_source_must_be_current(tmp_path):
     assert _problems(tmp_path, nb) == []
     nb.cells[-1].outputs[0]["data"]["text/plain"] = current.replace("Principal angles", "Old angles")
     assert any("shows helpers source that has changed" in p for p in _problems(tmp_path, nb))
+
+
+def test_student_notebooks_must_run_up_to_their_first_stub(tmp_path):
+    ok = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell(student_edition.STUB),
+                             new_code_cell("y = x + 1")])
+    broken = new_notebook(cells=[new_code_cell("1 / 0"), new_code_cell(student_edition.STUB)])
+    for name, nb in [("ok.ipynb", ok), ("broken.ipynb", broken)]:
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / name)
+    problems = student_edition.run_until_first_stub(tmp_path, timeout=60)
+    assert problems == ["broken.ipynb: ZeroDivisionError: division by zero in cell 1"]

@@ -26,7 +26,7 @@ nbval() {
 
 student() {
   rm -rf _build/student
-  $BIN/python tools/student_edition.py --out _build/student
+  $BIN/python tools/student_edition.py --out _build/student --run
 }
 
 book() {

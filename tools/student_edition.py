@@ -111,10 +111,45 @@ def check_parses(folder: Path) -> int:
     return len(paths)
 
 
+def run_until_first_stub(folder: Path, timeout: int = 120) -> list[str]:
+    """Run every student notebook in smoke mode; each must finish or stop at an exercise stub.
+
+    Returns the problems found (a notebook that fails anywhere else than at a stub).
+    """
+    import os
+    import tempfile
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    problems = []
+    env_backup = dict(os.environ)
+    os.environ.update(GENBOOK_MODE="smoke", GENBOOK_HEADLESS="1", TF_CPP_MIN_LOG_LEVEL="3")
+    try:
+        for path in sorted(folder.glob("*.ipynb")):
+            with tempfile.TemporaryDirectory() as tmp:
+                os.environ["GENBOOK_CHECKPOINT_DIR"] = tmp
+                try:
+                    papermill.execute_notebook(str(path), str(Path(tmp) / path.name), cwd=str(path.parent),
+                                               kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+                    print(f"student {path.name}: ran to the end")
+                except PapermillExecutionError as err:
+                    if err.ename == "NotImplementedError" and "Exercise" in err.evalue:
+                        print(f"student {path.name}: ran up to the first exercise stub (cell {err.exec_count})")
+                    else:
+                        problems.append(f"{path.name}: {err.ename}: {err.evalue} in cell {err.exec_count}")
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--src", type=Path, default=Path("notebooks"))
     parser.add_argument("--out", type=Path, default=Path("_build/student"))
+    parser.add_argument("--run", action="store_true",
+                        help="also run each student notebook in smoke mode up to its first exercise stub")
     args = parser.parse_args(argv)
     target = args.out / "notebooks"
     target.mkdir(parents=True, exist_ok=True)
@@ -130,7 +165,14 @@ def main(argv: list[str] | None = None) -> int:
             zf.write(path, Path("notebooks") / path.name)
     print(f"student edition: {len(written)} notebooks in {target}, archive {archive}; "
           f"{check_parses(target)} parse")
-    return 0 if written else 1
+    if not written:
+        return 1
+    if args.run:
+        problems = run_until_first_stub(target)
+        for problem in problems:
+            print("FAIL", problem)
+        return 1 if problems else 0
+    return 0
 
 
 if __name__ == "__main__":
