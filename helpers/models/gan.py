@@ -19,6 +19,7 @@ from keras import ops
 
 from helpers import losses
 from helpers.layers import MinibatchDiscrimination
+from helpers.models.common import one_hot, unpack_batch
 
 
 @keras.saving.register_keras_serializable(package="genbook")
@@ -107,19 +108,11 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ pieces
     def _unpack(self, data):
-        if isinstance(data, tuple | list) and len(data) == 1:
-            data = data[0]
-        if self.num_classes is None:
-            x = data[0] if isinstance(data, tuple | list) else data
-            return ops.convert_to_tensor(x), None
-        if not isinstance(data, tuple | list) or len(data) != 2:
-            raise ValueError("A conditional GAN trains on (images, labels) pairs.")
-        x, labels = data
-        return ops.convert_to_tensor(x), self.one_hot(labels)
+        return unpack_batch(data, self.num_classes, "GAN")
 
     def one_hot(self, labels):
         """One-hot float codes of integer ``labels`` (any shape that flattens to ``(batch,)``)."""
-        return ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), self.num_classes)
+        return one_hot(labels, self.num_classes)
 
     def to_model_range(self, x):
         """Data in [0, 1] to the networks' range ([-1, 1] when ``rescale``)."""

@@ -12,6 +12,7 @@ from keras import ops
 
 from helpers.layers import Sampling
 from helpers.losses import bernoulli_log_likelihood, gaussian_kl, log_normal_pdf
+from helpers.models.common import unpack_batch
 
 
 @keras.saving.register_keras_serializable(package="genbook")
@@ -52,15 +53,7 @@ class VAE(keras.Model):
 
     # ------------------------------------------------------------------ pieces
     def _unpack(self, data):
-        if isinstance(data, tuple | list) and len(data) == 1:
-            data = data[0]
-        if self.num_classes is None:
-            x = data[0] if isinstance(data, tuple | list) else data
-            return ops.convert_to_tensor(x), None
-        if not isinstance(data, tuple | list) or len(data) != 2:
-            raise ValueError("A conditional VAE trains on (images, labels) pairs.")
-        x, labels = data
-        return ops.convert_to_tensor(x), ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), self.num_classes)
+        return unpack_batch(data, self.num_classes, "VAE")
 
     def _encode(self, x, onehot, training: bool = False):
         return self.encoder(x if onehot is None else [x, onehot], training=training)

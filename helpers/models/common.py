@@ -1,0 +1,29 @@
+"""Pieces the model families share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keras import ops
+
+
+def one_hot(labels, num_classes: int):
+    """One-hot float codes of integer ``labels`` (any shape that flattens to ``(batch,)``)."""
+    return ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), num_classes)
+
+
+def unpack_batch(data: Any, num_classes: int | None, model: str = "model"):
+    """``(images, one-hot labels or None)`` from what ``fit`` passes to ``train_step``.
+
+    Unconditional models take images alone (or ``(images,)``, or ``(images, anything)``); conditional
+    ones (``num_classes`` set) need ``(images, labels)`` pairs.
+    """
+    if isinstance(data, tuple | list) and len(data) == 1:
+        data = data[0]
+    if num_classes is None:
+        x = data[0] if isinstance(data, tuple | list) else data
+        return ops.convert_to_tensor(x), None
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise ValueError(f"A conditional {model} trains on (images, labels) pairs.")
+    x, labels = data
+    return ops.convert_to_tensor(x), one_hot(labels, num_classes)
