@@ -81,7 +81,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "ch07": {
         "smoke": {"train_size": 500, "epochs": 2, "resume_at": 1, "classic_steps": 3, "speed_steps": 3,
-                  "clf_epochs": 1, "fid_n": 200, "ring_size": 500, "ring_epochs": 1},
+                  "clf_epochs": 1, "fid_n": 200, "ring_size": 10_000, "ring_epochs": 1},
         "book": {"train_size": 55_000, "epochs": 12, "resume_at": 8, "classic_steps": 300, "speed_steps": 200,
                  "clf_epochs": 2, "fid_n": 5_000, "ring_size": 10_000, "ring_epochs": 60},
         "full": {"train_size": 55_000, "epochs": 60, "resume_at": 30, "classic_steps": 1_000, "speed_steps": 500,
