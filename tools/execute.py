@@ -35,8 +35,12 @@ def versions() -> dict[str, str]:
     return out
 
 
-def execute(path: Path, mode: str, output: Path | None = None, fresh: bool = True) -> float:
-    """Execute ``path`` (into ``output``, default in place) in ``mode``; return the seconds taken."""
+def execute(path: Path, mode: str, output: Path | None = None, fresh: bool = True,
+            timeout: int | None = None) -> float:
+    """Execute ``path`` (into ``output``, default in place) in ``mode``; return the seconds taken.
+
+    ``timeout`` limits each cell (seconds); a failing cell raises papermill's PapermillExecutionError.
+    """
     env_backup = dict(os.environ)
     os.environ["GENBOOK_MODE"] = mode
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -48,7 +52,7 @@ def execute(path: Path, mode: str, output: Path | None = None, fresh: bool = Tru
         start = time.perf_counter()
         try:
             papermill.execute_notebook(str(path), str(target), cwd=str(path.parent), kernel_name="python3",
-                                       progress_bar=False, log_output=False)
+                                       progress_bar=False, log_output=False, execution_timeout=timeout)
         finally:
             os.environ.clear()
             os.environ.update(env_backup)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -116,31 +117,24 @@ def run_until_first_stub(folder: Path, timeout: int = 120) -> list[str]:
 
     Returns the problems found (a notebook that fails anywhere else than at a stub).
     """
-    import os
     import tempfile
 
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from execute import execute
+
     problems = []
-    env_backup = dict(os.environ)
-    os.environ.update(GENBOOK_MODE="smoke", GENBOOK_HEADLESS="1", TF_CPP_MIN_LOG_LEVEL="3")
-    try:
-        for path in sorted(folder.glob("*.ipynb")):
-            with tempfile.TemporaryDirectory() as tmp:
-                os.environ["GENBOOK_CHECKPOINT_DIR"] = tmp
-                try:
-                    papermill.execute_notebook(str(path), str(Path(tmp) / path.name), cwd=str(path.parent),
-                                               kernel_name="python3", progress_bar=False, execution_timeout=timeout)
-                    print(f"student {path.name}: ran to the end")
-                except PapermillExecutionError as err:
-                    if err.ename == "NotImplementedError" and "Exercise" in err.evalue:
-                        print(f"student {path.name}: ran up to the first exercise stub (cell {err.exec_count})")
-                    else:
-                        problems.append(f"{path.name}: {err.ename}: {err.evalue} in cell {err.exec_count}")
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
+    for path in sorted(folder.glob("*.ipynb")):
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                execute(path, "smoke", Path(tmp) / path.name, timeout=timeout)
+                print(f"student {path.name}: ran to the end")
+            except PapermillExecutionError as err:
+                if err.ename == "NotImplementedError" and "Exercise" in err.evalue:
+                    print(f"student {path.name}: ran up to the first exercise stub (cell {err.exec_count})")
+                else:
+                    problems.append(f"{path.name}: {err.ename}: {err.evalue} in cell {err.exec_count}")
     return problems
 
 
