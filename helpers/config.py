@@ -87,6 +87,36 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         "full": {"train_size": 55_000, "epochs": 60, "resume_at": 30, "classic_steps": 1_000, "speed_steps": 500,
                  "clf_epochs": 5, "fid_n": 5_000, "ring_size": 10_000, "ring_epochs": 200},
     },
+    "ch08": {  # filled in by its chapter
+        "smoke": {},
+        "book": {},
+        "full": {},
+    },
+    "ch09": {  # filled in by its chapter
+        "smoke": {},
+        "book": {},
+        "full": {},
+    },
+    "ch10": {  # filled in by its chapter
+        "smoke": {},
+        "book": {},
+        "full": {},
+    },
+    "ch11": {  # filled in by its chapter
+        "smoke": {},
+        "book": {},
+        "full": {},
+    },
+    "ch12": {  # filled in by its chapter
+        "smoke": {},
+        "book": {},
+        "full": {},
+    },
+    "ch13": {  # filled in by its chapter
+        "smoke": {},
+        "book": {},
+        "full": {},
+    },
 }
 
 

@@ -315,19 +315,14 @@ def mlp_gan(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidde
     return GAN(generator, discriminator, latent_dim, num_classes=num_classes, name=name, **gan_kwargs)
 
 
-def dcgan(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
-          image_shape: tuple[int, int, int] = (28, 28, 1), name: str = "dcgan", **gan_kwargs: Any) -> GAN:
-    """A DCGAN for 28x28x1 images, following Radford et al.'s guidelines.
+def dcgan_generator(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
+                    name: str = "dcgan_generator") -> keras.Model:
+    """The DCGAN generator for 28x28x1 images (tanh output in [-1, 1]).
 
-    Generator: ``Dense(7*7*f2)`` -> BN -> ReLU -> ``Conv2DTranspose(f1, 4, stride 2)`` -> BN -> ReLU ->
-    ``Conv2DTranspose(1, 4, stride 2, tanh)``. Discriminator: ``Conv2D(f1, 4, stride 2)`` -> LeakyReLU(0.2)
-    (no batch norm at the input) -> ``Conv2D(f2, 4, stride 2)`` -> BN -> LeakyReLU -> one logit. Strided
-    convolutions instead of pooling, no batch norm at the generator output. With ``num_classes`` a learned
-    label embedding is multiplied into the noise, and the discriminator sees the one-hot label as extra
-    constant image planes. Other keyword arguments go to :class:`GAN`.
+    ``Dense(7*7*f2)`` -> BN -> ReLU -> ``Conv2DTranspose(f1, 4, stride 2)`` -> BN -> ReLU ->
+    ``Conv2DTranspose(1, 4, stride 2, tanh)``: no batch norm at the output. With ``num_classes`` a
+    learned label embedding is multiplied into the noise and the inputs are ``[z, onehot]``.
     """
-    if tuple(image_shape) != (28, 28, 1):
-        raise ValueError(f"dcgan is laid out for 28x28x1 images, got {image_shape}.")
     f1, f2 = filters
     inputs, h = _noise_inputs(latent_dim, num_classes)
     h = keras.layers.Dense(7 * 7 * f2, use_bias=False)(h)
@@ -338,8 +333,29 @@ def dcgan(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_class
     h = keras.layers.BatchNormalization()(h)
     h = keras.layers.ReLU()(h)
     out = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="sample")(h)
-    generator = keras.Model(inputs, out, name=f"{name}_generator")
+    return keras.Model(inputs, out, name=name)
 
+
+CRITIC_NORMS = ("batch", "layer", None)
+
+
+def dcgan_discriminator(filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
+                        norm: str | None = "batch", image_shape: tuple[int, int, int] = (28, 28, 1),
+                        name: str = "dcgan_discriminator") -> keras.Model:
+    """The DCGAN discriminator (or WGAN critic) for 28x28x1 images: one unbounded score per image.
+
+    ``Conv2D(f1, 4, stride 2)`` -> LeakyReLU(0.2) (never normalised at the input) -> ``Conv2D(f2, 4,
+    stride 2)`` -> ``norm`` -> LeakyReLU -> ``Dense(1)``. ``norm`` is ``"batch"`` (DCGAN), ``"layer"``
+    (layer normalisation over each image's whole feature map, for WGAN-GP: batch norm would couple the
+    examples of a batch, and the gradient penalty is defined per example) or ``None``. With
+    ``num_classes`` the one-hot label enters as extra constant image planes and the inputs are
+    ``[image, onehot]``.
+    """
+    if norm not in CRITIC_NORMS:
+        raise ValueError(f"norm is one of {CRITIC_NORMS}, got {norm!r}.")
+    if tuple(image_shape) != (28, 28, 1):
+        raise ValueError(f"The DCGAN networks are laid out for 28x28x1 images, got {image_shape}.")
+    f1, f2 = filters
     x_in = keras.Input(image_shape, name="image")
     h = x_in
     d_inputs: Any = x_in
@@ -350,11 +366,30 @@ def dcgan(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_class
         h = keras.layers.Concatenate()([h, planes])
     h = keras.layers.Conv2D(f1, 4, strides=2, padding="same")(h)
     h = keras.layers.LeakyReLU(0.2)(h)
-    h = keras.layers.Conv2D(f2, 4, strides=2, padding="same", use_bias=False)(h)
-    h = keras.layers.BatchNormalization()(h)
+    h = keras.layers.Conv2D(f2, 4, strides=2, padding="same", use_bias=norm is None)(h)
+    if norm == "batch":
+        h = keras.layers.BatchNormalization()(h)
+    elif norm == "layer":
+        h = keras.layers.LayerNormalization(axis=[1, 2, 3])(h)
     h = keras.layers.LeakyReLU(0.2)(h)
-    logit = keras.layers.Dense(1, name="logit")(keras.layers.Flatten()(h))
-    discriminator = keras.Model(d_inputs, logit, name=f"{name}_discriminator")
+    score = keras.layers.Dense(1, name="logit")(keras.layers.Flatten()(h))
+    return keras.Model(d_inputs, score, name=name)
+
+
+def dcgan(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
+          image_shape: tuple[int, int, int] = (28, 28, 1), name: str = "dcgan", **gan_kwargs: Any) -> GAN:
+    """A DCGAN for 28x28x1 images, following Radford et al.'s guidelines.
+
+    :func:`dcgan_generator` and :func:`dcgan_discriminator` with batch norm: strided convolutions
+    instead of pooling, batch norm everywhere except at the generator output and the discriminator
+    input, ReLU in the generator, LeakyReLU(0.2) in the discriminator, tanh output. With
+    ``num_classes`` a learned label embedding is multiplied into the noise, and the discriminator sees
+    the one-hot label as extra constant image planes. Other keyword arguments go to :class:`GAN`.
+    """
+    if tuple(image_shape) != (28, 28, 1):
+        raise ValueError(f"dcgan is laid out for 28x28x1 images, got {image_shape}.")
+    generator = dcgan_generator(latent_dim, filters, num_classes, name=f"{name}_generator")
+    discriminator = dcgan_discriminator(filters, num_classes, norm="batch", name=f"{name}_discriminator")
     return GAN(generator, discriminator, latent_dim, num_classes=num_classes, name=name, **gan_kwargs)
 
 
