@@ -278,25 +278,35 @@ def _noise_inputs(latent_dim: int, num_classes: int | None):
     return [z_in, y_in], keras.layers.Multiply()([z_in, embedding])
 
 
-def mlp_gan(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
-            num_classes: int | None = None, output_activation: str = "tanh",
-            minibatch_discrimination: int | None = None, kernel_dim: int = 5, name: str = "mlp_gan",
-            **gan_kwargs: Any) -> GAN:
-    """A GAN of two multilayer perceptrons (LeakyReLU 0.2 hidden layers).
+def mlp_generator(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
+                  num_classes: int | None = None, output_activation: str = "tanh",
+                  name: str = "mlp_generator") -> keras.Model:
+    """A multilayer-perceptron generator: ``z`` through ``hidden`` (LeakyReLU 0.2) to ``image_shape``.
 
-    The generator maps ``z`` (of size ``latent_dim``) through ``hidden`` to ``image_shape`` with
-    ``output_activation`` (``"tanh"`` for images, ``"linear"`` for 2-D points, which also turns off the
-    GAN's [0, 1] rescaling); the discriminator mirrors it (``hidden`` reversed) down to one logit. With
-    ``minibatch_discrimination=B`` a :class:`~helpers.layers.MinibatchDiscrimination` layer with ``B``
-    kernels of size ``kernel_dim`` sits before the logit. Other keyword arguments go to :class:`GAN`.
+    ``output_activation`` is ``"tanh"`` for images and ``"linear"`` for 2-D points. With ``num_classes``
+    a learned label embedding is multiplied into the noise and the inputs are ``[z, onehot]``.
     """
     inputs, h = _noise_inputs(latent_dim, num_classes)
     for units in hidden:
         h = keras.layers.Dense(units)(h)
         h = keras.layers.LeakyReLU(0.2)(h)
     h = keras.layers.Dense(math.prod(image_shape), activation=output_activation, name="sample")(h)
-    generator = keras.Model(inputs, keras.layers.Reshape(image_shape)(h), name=f"{name}_generator")
+    return keras.Model(inputs, keras.layers.Reshape(image_shape)(h), name=name)
 
+
+def mlp_discriminator(image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
+                      num_classes: int | None = None, norm: str | None = None,
+                      minibatch_discrimination: int | None = None, kernel_dim: int = 5,
+                      name: str = "mlp_discriminator") -> keras.Model:
+    """A multilayer-perceptron discriminator (or WGAN critic): ``hidden`` (LeakyReLU 0.2) down to one score.
+
+    ``norm="layer"`` puts layer normalisation before each activation (for WGAN critics, where batch
+    norm is ruled out); ``None`` uses none. With ``minibatch_discrimination=B`` a
+    :class:`~helpers.layers.MinibatchDiscrimination` layer with ``B`` kernels of size ``kernel_dim`` sits
+    before the score. With ``num_classes`` the one-hot label is concatenated to the flattened input.
+    """
+    if norm not in (None, "layer"):
+        raise ValueError(f"norm is one of ('layer', None) for an MLP, got {norm!r}.")
     x_in = keras.Input(image_shape, name="image")
     h = keras.layers.Flatten()(x_in)
     d_inputs: Any = x_in
@@ -304,13 +314,34 @@ def mlp_gan(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidde
         y_in = _label_input(num_classes)
         d_inputs = [x_in, y_in]
         h = keras.layers.Concatenate()([h, y_in])
-    for units in reversed(hidden):
+    for units in hidden:
         h = keras.layers.Dense(units)(h)
+        if norm == "layer":
+            h = keras.layers.LayerNormalization()(h)
         h = keras.layers.LeakyReLU(0.2)(h)
     if minibatch_discrimination:
         h = MinibatchDiscrimination(minibatch_discrimination, kernel_dim, name="minibatch_discrimination")(h)
     logit = keras.layers.Dense(1, name="logit")(h)
-    discriminator = keras.Model(d_inputs, logit, name=f"{name}_discriminator")
+    return keras.Model(d_inputs, logit, name=name)
+
+
+def mlp_gan(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
+            num_classes: int | None = None, output_activation: str = "tanh",
+            minibatch_discrimination: int | None = None, kernel_dim: int = 5, name: str = "mlp_gan",
+            **gan_kwargs: Any) -> GAN:
+    """A GAN of two multilayer perceptrons (LeakyReLU 0.2 hidden layers).
+
+    The generator (:func:`mlp_generator`) maps ``z`` (of size ``latent_dim``) through ``hidden`` to
+    ``image_shape`` with ``output_activation`` (``"tanh"`` for images, ``"linear"`` for 2-D points, which
+    also turns off the GAN's [0, 1] rescaling); the discriminator (:func:`mlp_discriminator`) mirrors it
+    (``hidden`` reversed) down to one logit, optionally with minibatch discrimination. Other keyword
+    arguments go to :class:`GAN`.
+    """
+    generator = mlp_generator(latent_dim, image_shape, hidden, num_classes, output_activation,
+                              name=f"{name}_generator")
+    discriminator = mlp_discriminator(image_shape, tuple(reversed(hidden)), num_classes,
+                                      minibatch_discrimination=minibatch_discrimination, kernel_dim=kernel_dim,
+                                      name=f"{name}_discriminator")
     gan_kwargs.setdefault("rescale", output_activation == "tanh")
     return GAN(generator, discriminator, latent_dim, num_classes=num_classes, name=name, **gan_kwargs)
 

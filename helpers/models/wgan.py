@@ -20,7 +20,7 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import losses
-from helpers.models.gan import GAN, dcgan_discriminator, dcgan_generator
+from helpers.models.gan import GAN, dcgan_discriminator, dcgan_generator, mlp_discriminator, mlp_generator
 
 PENALTIES = ("clip", "gp", "div")
 
@@ -170,20 +170,32 @@ class WGAN(GAN):
         return config
 
 
-def wgan(penalty: str = "gp", latent_dim: int = 64, filters: tuple[int, int] = (64, 128),
-         critic_norm: str | None = "default", name: str | None = None, **wgan_kwargs: Any) -> WGAN:
-    """A WGAN on 28x28x1 images with the DCGAN generator and a DCGAN-shaped critic (one shared builder).
+ARCHITECTURES = ("mlp", "dcgan")
 
-    ``critic_norm="default"`` picks what each variant's paper uses without batch norm: none for weight
-    clipping (clipping the gain of a normalisation layer would only shrink it) and layer normalisation
-    for the gradient and divergence penalties, which are defined example by example and would be
-    corrupted by batch norm's mixing of examples. Other keyword arguments go to :class:`WGAN`.
+
+def wgan(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters: tuple[int, int] = (64, 128),
+         hidden: tuple[int, ...] = (256, 512), critic_norm: str | None = "default", name: str | None = None,
+         **wgan_kwargs: Any) -> WGAN:
+    """A WGAN on 28x28 images from the book's shared builders, the same networks for every penalty.
+
+    ``arch="dcgan"``: the DCGAN generator and a DCGAN-shaped critic (``filters``) on 28x28x1 images;
+    ``arch="mlp"``: the MLP generator and critic of chapter 7 (``hidden``, mirrored in the critic) on
+    28x28 images. ``critic_norm="default"`` picks what each variant's paper uses without batch norm:
+    none for weight clipping (clipping the gain of a normalisation layer would only shrink it) and
+    layer normalisation for the gradient and divergence penalties, which are defined example by example
+    and would be corrupted by batch norm's mixing of examples. Other keyword arguments go to :class:`WGAN`.
     """
     if penalty not in PENALTIES:
         raise ValueError(f"penalty is one of {PENALTIES}, got {penalty!r}.")
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"arch is one of {ARCHITECTURES}, got {arch!r}.")
     if critic_norm == "default":
         critic_norm = None if penalty == "clip" else "layer"
     name = name or f"wgan_{penalty}"
-    generator = dcgan_generator(latent_dim, filters, name=f"{name}_generator")
-    critic = dcgan_discriminator(filters, norm=critic_norm, name=f"{name}_critic")
+    if arch == "mlp":
+        generator = mlp_generator(latent_dim, (28, 28), hidden, name=f"{name}_generator")
+        critic = mlp_discriminator((28, 28), tuple(reversed(hidden)), norm=critic_norm, name=f"{name}_critic")
+    else:
+        generator = dcgan_generator(latent_dim, filters, name=f"{name}_generator")
+        critic = dcgan_discriminator(filters, norm=critic_norm, name=f"{name}_critic")
     return WGAN(generator, critic, latent_dim, penalty=penalty, name=name, **wgan_kwargs)

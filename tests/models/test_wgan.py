@@ -75,6 +75,18 @@ def test_default_optimizers_and_critic_normalisation():
     assert not clip_kinds & {"LayerNormalization", "BatchNormalization"}
 
 
+def test_mlp_critic_has_layer_norm_for_the_penalties_only():
+    config.set_seed(0)
+    gp = wgan("gp", arch="mlp", latent_dim=4, hidden=(8, 16), seed=0)
+    assert gp.generator.outputs[0].shape[1:] == (28, 28)
+    assert "LayerNormalization" in {type(layer).__name__ for layer in gp.discriminator.layers}
+    clip = wgan("clip", arch="mlp", latent_dim=4, hidden=(8, 16), seed=0)
+    assert "LayerNormalization" not in {type(layer).__name__ for layer in clip.discriminator.layers}
+    clip.compile()
+    history = clip.fit(X[:16, ..., 0], epochs=1, batch_size=8, verbose=0).history
+    assert np.isfinite(history["critic_loss"]).all()
+
+
 def test_gradient_norms_on_interpolates_are_one_per_example():
     model = _tiny("gp")
     norms = model.interpolate_gradient_norms(X, n=10)
@@ -111,6 +123,8 @@ def test_bad_arguments():
         WGAN(keras.Sequential(), keras.Sequential(), 2, penalty="none")
     with pytest.raises(ValueError, match="norm is one of"):
         dcgan_discriminator(norm="instance")
+    with pytest.raises(ValueError, match="arch is one of"):
+        wgan("gp", arch="resnet")
     with pytest.raises(ValueError, match="unconditional"):
         wgan("gp", num_classes=10)
     with pytest.raises(ValueError, match="compile"):
