@@ -170,3 +170,27 @@ def test_student_notebooks_must_run_up_to_their_first_stub(tmp_path):
         nbformat.write(nb, tmp_path / name)
     problems = student_edition.run_until_first_stub(tmp_path, timeout=60)
     assert problems == ["broken.ipynb: ZeroDivisionError: division by zero in cell 1"]
+
+
+def test_a_notebook_that_draws_must_hold_figures(tmp_path):
+    nb = _executed_notebook()
+    nb.cells.append(new_code_cell("fig, ax = plt.subplots()", execution_count=3))
+    nb.metadata[STAMP_KEY]["code_hash"] = code_hash(nb)
+    assert any("no figure is in the outputs" in p for p in _problems(tmp_path, nb))
+    nb.cells[-1].outputs = [new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    assert _problems(tmp_path, nb) == []
+
+
+def test_execute_draws_figures_inline_whatever_the_callers_backend(tmp_path, monkeypatch):
+    import execute
+
+    nb = new_notebook(cells=[new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+                                           "ax.plot([0, 1])")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "draw.ipynb"
+    nbformat.write(nb, path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    execute.execute(path, "smoke")
+    done = nbformat.read(path, as_version=4)
+    assert any("image/png" in out.get("data", {}) for out in done.cells[0].outputs)
+    assert check_outputs.problems(path, expected_mode="smoke") == []

@@ -2,7 +2,8 @@
 
 A notebook fails when it has no stamp from ``tools/execute.py``, when its code changed after the
 outputs were made, when its execution counts do not run 1..n, when any output is an error or a
-traceback, or when a ``show_source`` output no longer matches the helpers source it shows.
+traceback, when a ``show_source`` output no longer matches the helpers source it shows, or when its
+code draws figures but the outputs hold none.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nbstamp import STAMP_KEY, code_hash  # noqa: E402
 
 TRACEBACK_MARKERS = ("Traceback (most recent call last)",)
+FIGURE_MARKERS = ("plt.subplots(", "plots.image_grid(", "plots.plot_")
 
 
 @cache
@@ -80,6 +82,11 @@ def problems(path: Path, expected_mode: str | None = "book") -> list[str]:
             if out.get("output_type") == "error" or any(m in text for m in TRACEBACK_MARKERS):
                 found.append(f"{path}: code cell {i} has an error or traceback in its output")
                 break
+    draws = any(marker in c.source for c in code_cells for marker in FIGURE_MARKERS)
+    images = any("image/png" in out.get("data", {}) for c in code_cells for out in c.get("outputs", []))
+    if draws and not images:
+        found.append(f"{path}: its code draws figures but no figure is in the outputs (executed with a "
+                     f"non-inline matplotlib backend such as MPLBACKEND=Agg?); run `make execute NB={path}`")
     for i in stale_sources(nb):
         found.append(f"{path}: code cell {i} shows helpers source that has changed since; run `make execute NB={path}`")
     return found

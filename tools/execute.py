@@ -45,6 +45,9 @@ def execute(path: Path, mode: str, output: Path | None = None, fresh: bool = Tru
     os.environ["GENBOOK_MODE"] = mode
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ["GENBOOK_HEADLESS"] = "1"
+    # The kernel must draw figures into the notebook: a non-interactive backend inherited from the caller
+    # (MPLBACKEND=Agg, as CI sets for its own scripts) would leave every figure out of the outputs.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     with tempfile.TemporaryDirectory(prefix="genbook-ckpt-") as ckpt:
         if fresh:
             os.environ["GENBOOK_CHECKPOINT_DIR"] = ckpt

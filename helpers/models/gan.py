@@ -18,7 +18,7 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import losses
-from helpers.layers import MinibatchDiscrimination
+from helpers.layers import MinibatchDiscrimination, MinibatchStdDev
 from helpers.models.common import one_hot, unpack_batch
 
 
@@ -372,6 +372,7 @@ CRITIC_NORMS = ("batch", "layer", None)
 
 def dcgan_discriminator(filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
                         norm: str | None = "batch", image_shape: tuple[int, int, int] = (28, 28, 1),
+                        minibatch_std: bool = False, projection: bool = False,
                         name: str = "dcgan_discriminator") -> keras.Model:
     """The DCGAN discriminator (or WGAN critic) for 28x28x1 images: one unbounded score per image.
 
@@ -380,7 +381,10 @@ def dcgan_discriminator(filters: tuple[int, int] = (64, 128), num_classes: int |
     (layer normalisation over each image's whole feature map, for WGAN-GP: batch norm would couple the
     examples of a batch, and the gradient penalty is defined per example) or ``None``. With
     ``num_classes`` the one-hot label enters as extra constant image planes and the inputs are
-    ``[image, onehot]``.
+    ``[image, onehot]``. ``projection=True`` adds the projection term of Miyato and Koyama (2018): the
+    score gains ``embed(y) . phi(x)``, the dot product of a learned class vector with the final
+    features, so the label also judges what the network has seen. ``minibatch_std=True`` appends
+    :class:`~helpers.layers.MinibatchStdDev`'s feature map (the spread of the batch) before the score.
     """
     if norm not in CRITIC_NORMS:
         raise ValueError(f"norm is one of {CRITIC_NORMS}, got {norm!r}.")
@@ -403,24 +407,35 @@ def dcgan_discriminator(filters: tuple[int, int] = (64, 128), num_classes: int |
     elif norm == "layer":
         h = keras.layers.LayerNormalization(axis=[1, 2, 3])(h)
     h = keras.layers.LeakyReLU(0.2)(h)
-    score = keras.layers.Dense(1, name="logit")(keras.layers.Flatten()(h))
+    if minibatch_std:
+        h = MinibatchStdDev(name="minibatch_std")(h)
+    features = keras.layers.Flatten()(h)
+    score = keras.layers.Dense(1, name="logit")(features)
+    if num_classes and projection:
+        class_vector = keras.layers.Dense(features.shape[-1], use_bias=False, name="class_embedding")(d_inputs[1])
+        score = keras.layers.Add(name="projected_logit")(
+            [score, keras.layers.Dot(axes=1, name="projection")([features, class_vector])])
     return keras.Model(d_inputs, score, name=name)
 
 
 def dcgan(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
-          image_shape: tuple[int, int, int] = (28, 28, 1), name: str = "dcgan", **gan_kwargs: Any) -> GAN:
+          image_shape: tuple[int, int, int] = (28, 28, 1), minibatch_std: bool = False, projection: bool = False,
+          name: str = "dcgan", **gan_kwargs: Any) -> GAN:
     """A DCGAN for 28x28x1 images, following Radford et al.'s guidelines.
 
     :func:`dcgan_generator` and :func:`dcgan_discriminator` with batch norm: strided convolutions
     instead of pooling, batch norm everywhere except at the generator output and the discriminator
     input, ReLU in the generator, LeakyReLU(0.2) in the discriminator, tanh output. With
     ``num_classes`` a learned label embedding is multiplied into the noise, and the discriminator sees
-    the one-hot label as extra constant image planes. Other keyword arguments go to :class:`GAN`.
+    the one-hot label as extra constant image planes (and, with ``projection``, through a projection
+    term); ``minibatch_std`` adds a minibatch standard-deviation feature to the discriminator. Other
+    keyword arguments go to :class:`GAN`.
     """
     if tuple(image_shape) != (28, 28, 1):
         raise ValueError(f"dcgan is laid out for 28x28x1 images, got {image_shape}.")
     generator = dcgan_generator(latent_dim, filters, num_classes, name=f"{name}_generator")
-    discriminator = dcgan_discriminator(filters, num_classes, norm="batch", name=f"{name}_discriminator")
+    discriminator = dcgan_discriminator(filters, num_classes, norm="batch", minibatch_std=minibatch_std,
+                                        projection=projection, name=f"{name}_discriminator")
     return GAN(generator, discriminator, latent_dim, num_classes=num_classes, name=name, **gan_kwargs)
 
 

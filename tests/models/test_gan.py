@@ -147,3 +147,25 @@ def test_bad_arguments():
     gan = mlp_gan(hidden=(4,))
     with pytest.raises(ValueError, match="Compile the GAN"):
         gan.build_optimizers()
+
+
+def test_projection_discriminator_scores_depend_on_the_label_through_the_projection():
+    config.set_seed(0)
+    cgan = dcgan(latent_dim=4, filters=(4, 8), num_classes=10, projection=True, minibatch_std=True, seed=0)
+    names = {layer.name for layer in cgan.discriminator.layers}
+    assert {"projection", "class_embedding", "minibatch_std"} <= names
+    cgan.compile()
+    history = cgan.fit(X[:16, ..., None], Y[:16], epochs=1, batch_size=8, verbose=0).history
+    assert np.isfinite(history["d_loss"]).all()
+    x = keras.ops.convert_to_numpy(cgan.to_model_range(X[:4, ..., None]))
+    onehot_a, onehot_b = np.eye(10, dtype="float32")[[0] * 4], np.eye(10, dtype="float32")[[1] * 4]
+    a = keras.ops.convert_to_numpy(cgan.discriminator([x, onehot_a]))
+    b = keras.ops.convert_to_numpy(cgan.discriminator([x, onehot_b]))
+    assert not np.allclose(a, b)
+    # the projection term is exactly embed(y) . phi(x)
+    d = cgan.discriminator
+    features = keras.Model(d.inputs, d.get_layer("projection").input[0])([x, onehot_a])
+    class_vectors = d.get_layer("class_embedding").kernel.numpy()[0]
+    projected = keras.Model(d.inputs, d.get_layer("projection").output)([x, onehot_a])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(projected)[:, 0],
+                               keras.ops.convert_to_numpy(features) @ class_vectors, rtol=1e-4, atol=1e-5)
