@@ -1,5 +1,6 @@
 """Tests of tools/: the output check and the student edition."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import bench  # noqa: E402
 import check_outputs  # noqa: E402
 import student_edition  # noqa: E402
 from nbstamp import STAMP_KEY, code_hash  # noqa: E402
@@ -194,3 +196,29 @@ def test_execute_draws_figures_inline_whatever_the_callers_backend(tmp_path, mon
     done = nbformat.read(path, as_version=4)
     assert any("image/png" in out.get("data", {}) for out in done.cells[0].outputs)
     assert check_outputs.problems(path, expected_mode="smoke") == []
+
+
+def _glued(name, text):
+    return new_output("display_data", data={"application/papermill.record/text/plain": text},
+                      metadata={"scrapbook": {"mime_prefix": "application/papermill.record/", "name": name}})
+
+
+def test_bench_reads_recorded_values_from_glue_outputs(tmp_path):
+
+    nb = new_notebook(cells=[new_code_cell("record(...)", execution_count=1,
+                                           outputs=[_glued("ch08_fid", "13.35"), _glued("ch08_epochs", "3"),
+                                                    _glued("ch08_worst", "'Pullover'")])])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    assert bench.recorded_values(path) == {"ch08_fid": 13.35, "ch08_epochs": 3, "ch08_worst": "Pullover"}
+
+
+def test_bench_report_has_a_row_per_measured_family(tmp_path):
+
+    result = {"family": "dcgan", "batch": 128, "steps": 3, "classic": 100.0, "fit": 150.0, "fit_xla": 180.0,
+              "best": "fit_xla", "ratio": 1.8, "peak_rss_mb": 900.0, "device": "CPU",
+              "classic_name": "two-phase train_on_batch"}
+    bench.write_report([result], tmp_path)
+    table = (tmp_path / "results.md").read_text()
+    assert "| dcgan | 08 | two-phase train_on_batch | 100 | 150 | 180 | 1.80 (fit_xla) | 900 |" in table
+    assert json.loads((tmp_path / "results.json").read_text())["throughput"][0]["ratio"] == 1.8

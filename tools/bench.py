@@ -1,0 +1,276 @@
+"""Speed and quality benchmark of every model family: ``make bench`` writes bench/results.md and .json.
+
+    python tools/bench.py [--steps 30] [--families dcgan,wgan_gp] [--out bench]
+
+For each family, in a fresh subprocess (so that its peak memory is its own), training throughput in
+images per second is measured three ways on the same synthetic 28x28 batches:
+
+* ``classic``: the loop the classic texts use, one ``train_on_batch`` call per batch (for GANs the
+  two-phase loop of :func:`helpers.models.gan.two_phase_train_on_batch`; for the WGAN, which has no
+  ``train_on_batch`` form, the same critic and generator steps called eagerly from Python);
+* ``fit``: ``model.fit`` running helpers' compiled ``train_step``;
+* ``fit_xla``: the same with ``jit_compile=True`` (XLA).
+
+Warm-up steps (graph tracing, XLA compilation) are excluded. The quality figures come from the
+committed notebooks' recorded values (``helpers.report.record``); notebook times come from the stamps
+of the committed (book) notebooks and of the smoke run in ``_build/smoke`` when there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BATCH = 128
+
+# family -> chapter, timed batches (enough for a few seconds each), recorded quality figures, literature anchor
+FAMILIES: dict[str, dict[str, Any]] = {
+    "stacked_ae": {"chapter": "02", "steps": 200, "records": ["ch02_ae_mse", "ch02_pca_mse"],
+                   "anchor": "test MSE below PCA's at the same code size (ch02_pca_mse)"},
+    "conv_ae": {"chapter": "03", "steps": 60, "records": ["ch03_conv_mse", "ch03_dense_mse"],
+                "anchor": "no published figure for this exact model; compare with the dense AE"},
+    "vae": {"chapter": "05", "steps": 200, "records": ["ch05_test_elbo"],
+            "anchor": "Fashion-MNIST grey levels under a Bernoulli likelihood: a proxy, no published anchor"},
+    "conv_vae": {"chapter": "06", "steps": 60, "records": ["ch06_test_elbo", "ch06_test_nll_iw"],
+                 "anchor": "binarised MNIST NLL about 87 nats (VAE) and 85 (IWAE), Burda et al. 2016"},
+    "mlp_gan": {"chapter": "07", "steps": 100, "records": ["ch07_fid", "ch07_fid_floor"],
+                "anchor": "classifier FID (domain CNN features), not comparable with Inception FID"},
+    "dcgan": {"chapter": "08", "steps": 30, "records": ["ch08_fid", "ch08_fid_floor", "ch08_class_share_min",
+                                           "ch08_class_share_max"],
+              "anchor": "bar: below ch07_fid; every class 5% to 15%"},
+    "cgan": {"chapter": "08", "steps": 30, "records": ["ch08_cgan_label_acc", "ch08_cgan_label_acc_min"],
+             "anchor": "bar: label accuracy at least 0.90, no class below 0.80"},
+    "wgan_gp": {"chapter": "09", "steps": 30, "records": ["ch09_fid_gp", "ch09_fid_clip", "ch09_fid_div",
+                                             "ch09_gp_grad_norm_mean"],
+                "anchor": "gradient norm on interpolates near 1 (Gulrajani et al. 2017)"},
+}
+
+
+# ---------------------------------------------------------------------------------------------- one family
+def _data(n: int, channels: bool) -> tuple[Any, Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((n, 28, 28, 1) if channels else (n, 28, 28)).astype("float32")
+    return x, rng.integers(0, 10, n)
+
+
+def _build(family: str, jit: bool, n: int) -> tuple[Any, Any, Any, Callable[[int], None], str]:
+    """``(model, x, y, classic_step, classic_name)`` for one family on ``n`` images, with or without XLA."""
+    import keras
+
+    from helpers.models import autoencoders, gan, vae, wgan
+
+    keras.utils.set_random_seed(0)
+    if family in ("stacked_ae", "conv_ae"):
+        model = (autoencoders.dense_autoencoder(code_size=30, hidden=(100,)) if family == "stacked_ae"
+                 else autoencoders.conv_autoencoder(code_size=30))
+        model.compile(optimizer="adam", loss="binary_crossentropy", jit_compile=jit)
+        x, _ = _data(n, channels=False)
+
+        def classic(i: int) -> None:
+            batch = x[i * BATCH % len(x):][:BATCH]
+            model.train_on_batch(batch, batch)
+
+        return model, x, x, classic, "train_on_batch"
+    if family in ("vae", "conv_vae"):
+        model = vae.dense_vae(latent_dim=10, seed=0) if family == "vae" else vae.conv_vae(latent_dim=16, seed=0)
+        model.compile(optimizer="adam", jit_compile=jit)
+        x, _ = _data(n, channels=family == "conv_vae")
+
+        def classic(i: int) -> None:
+            model.train_on_batch(x[i * BATCH % len(x):][:BATCH])
+
+        return model, x, None, classic, "train_on_batch"
+    if family in ("mlp_gan", "dcgan", "cgan"):
+        if family == "mlp_gan":
+            model = gan.mlp_gan(latent_dim=64, hidden=(256, 512), seed=0)
+        else:
+            model = gan.dcgan(latent_dim=100, filters=(32, 64), num_classes=10 if family == "cgan" else None,
+                              projection=family == "cgan", seed=0)
+        model.compile(jit_compile=jit)
+        x, y = _data(n, channels=family != "mlp_gan")
+
+        def classic(i: int) -> None:
+            start = i * BATCH % len(x)
+            gan.two_phase_train_on_batch(model, x[start:start + BATCH],
+                                         labels=y[start:start + BATCH] if family == "cgan" else None, seed=i)
+
+        return model, x, (y if family == "cgan" else None), classic, "two-phase train_on_batch"
+    if family == "wgan_gp":
+        model = wgan.wgan("gp", latent_dim=64, arch="mlp", hidden=(256, 512), seed=0)
+        model.compile(jit_compile=jit)
+        model.build_optimizers()
+        x, _ = _data(n, channels=False)
+
+        def classic(i: int) -> None:
+            batch = model.to_model_range(x[i * 64 % len(x):][:64])
+            for _ in range(model.d_steps):
+                model.discriminator_step(batch)
+            model.generator_step(64)
+
+        return model, x, None, classic, "eager Python loop (critic and generator steps)"
+    raise SystemExit(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+
+
+def _throughput(run: Callable[[int], None], steps: int, batch: int) -> float:
+    start = time.perf_counter()
+    run(steps)
+    return steps * batch / (time.perf_counter() - start)
+
+
+def measure(family: str, steps: int) -> dict[str, Any]:
+    """Throughput of the classic loop, fit and fit with XLA, and the process's peak memory."""
+    import tensorflow as tf
+
+    batch = 64 if family == "wgan_gp" else BATCH
+    result: dict[str, Any] = {"family": family, "batch": batch, "steps": steps}
+    for jit in (False, True):
+        n = (steps + 2) * batch
+        model, x, y, classic, classic_name = _build(family, jit, n)
+
+        def fit(k: int, model=model, x=x, y=y) -> None:
+            model.fit(x[:k * batch], None if y is None else y[:k * batch], batch_size=batch, epochs=1, verbose=0,
+                      shuffle=False)
+
+        fit(2)  # warm-up: traces (and with XLA compiles) the train function
+        result["fit_xla" if jit else "fit"] = _throughput(fit, steps, batch)
+        if not jit:
+            for i in range(2):  # warm-up of the classic loop's own compiled functions
+                classic(i)
+            result["classic"] = _throughput(lambda k, step=classic: [step(i) for i in range(k)], steps, batch)
+            result["classic_name"] = classic_name
+    best = max(result["fit"], result["fit_xla"])
+    result["best"] = "fit_xla" if result["fit_xla"] > result["fit"] else "fit"
+    result["ratio"] = best / result["classic"]
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    gpus = tf.config.list_physical_devices("GPU")
+    result["device"] = "GPU" if gpus else "CPU"
+    if gpus:
+        result["peak_gpu_mb"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- notebooks
+def recorded_values(path: Path) -> dict[str, Any]:
+    """The values a notebook glued with ``helpers.report.record`` (myst-nb glue outputs)."""
+    import nbformat
+
+    values: dict[str, Any] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = out.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                try:
+                    values[name] = float(text) if "." in text or "e" in text.lower() else int(text)
+                except ValueError:
+                    values[name] = text.strip("'\"")
+    return values
+
+
+def notebook_times() -> list[dict[str, Any]]:
+    """Book and smoke seconds per notebook from the stamps, and the slowest cells of the book run."""
+    import nbformat
+
+    rows = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        stamp = nb.metadata.get("genbook", {})
+        smoke_path = ROOT / "_build" / "smoke" / path.name
+        smoke = nbformat.read(smoke_path, as_version=4).metadata.get("genbook", {}) if smoke_path.exists() else {}
+        cells = [(c.metadata.get("papermill", {}).get("duration") or 0.0, c.source.strip().splitlines()[0][:70])
+                 for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+        rows.append({"notebook": path.stem, "book_s": stamp.get("seconds"), "smoke_s": smoke.get("seconds"),
+                     "slowest_cells": sorted(cells, reverse=True)[:3]})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- report
+def _fmt(value: Any, spec: str = ".0f") -> str:
+    return "n/a" if value is None else format(value, spec) if isinstance(value, int | float) else str(value)
+
+
+def write_report(results: list[dict[str, Any]], out: Path) -> None:
+    records: dict[str, Any] = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        records.update(recorded_values(path))
+    times = notebook_times()
+    device = results[0]["device"] if results else "n/a"
+    lines = ["# Benchmark", "",
+             f"Written by `make bench` (tools/bench.py) on {time.strftime('%Y-%m-%d')}, {device}, "
+             f"{os.cpu_count()} cores. Throughput is training images per second on 28x28 batches, after warm-up; "
+             "ratio = the faster of fit and fit with XLA over the classic loop. Peak RSS is the whole process "
+             "(TensorFlow included) for that family alone.", "",
+             "| family | chapter | classic loop | classic img/s | fit img/s | fit + XLA img/s | best / classic "
+             "| peak RSS (MB) |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['family']} | {FAMILIES[r['family']]['chapter']} | {r['classic_name']} | "
+                     f"{_fmt(r['classic'])} | {_fmt(r['fit'])} | {_fmt(r['fit_xla'])} | "
+                     f"{_fmt(r['ratio'], '.2f')} ({r['best']}) | {_fmt(r['peak_rss_mb'])} |")
+    lines += ["", "## Quality (from the committed notebooks)", "",
+              "| family | recorded figures | anchor |", "|---|---|---|"]
+    for family, spec in FAMILIES.items():
+        shown = ", ".join(f"{name} = {_fmt(records.get(name), '.4g')}" for name in spec["records"])
+        lines.append(f"| {family} | {shown} | {spec['anchor']} |")
+    lines += ["", "## Time per notebook", "",
+              "Book: the stamp of the committed outputs (shared 2-core CPU). Smoke: the stamp of the last "
+              "`make smoke` run in _build/smoke, if any.", "",
+              "| notebook | smoke (s) | book (s) | slowest cells of the book run (s) |", "|---|---|---|---|"]
+    for t in times:
+        cells = "; ".join(f"{d:.0f}: `{src}`" for d, src in t["slowest_cells"] if d >= 1)
+        lines.append(f"| {t['notebook']} | {_fmt(t['smoke_s'], '.1f')} | {_fmt(t['book_s'], '.1f')} | {cells} |")
+    booked = [t for t in times if t["book_s"]]
+    if booked:
+        slowest = max(booked, key=lambda t: t["book_s"])
+        lines += ["", f"Slowest notebook in book mode: {slowest['notebook']} ({slowest['book_s']:.0f} s); "
+                  f"its most expensive cell took {slowest['slowest_cells'][0][0]:.0f} s: "
+                  f"`{slowest['slowest_cells'][0][1]}`."]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+    (out / "results.json").write_text(json.dumps({"throughput": results, "records": records, "notebooks": times},
+                                                  indent=1, default=str) + "\n")
+    print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=0, help="timed batches per measurement (0: each family's own)")
+    parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated families")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one family, print JSON
+    args = parser.parse_args(argv)
+    if args.one:
+        print("BENCH " + json.dumps(measure(args.one, args.steps)))
+        return 0
+    results = []
+    for family in args.families.split(","):
+        if family not in FAMILIES:
+            parser.error(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+        start = time.perf_counter()
+        steps = args.steps or FAMILIES[family]["steps"]
+        proc = subprocess.run([sys.executable, __file__, "--one", family, "--steps", str(steps)],
+                              capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH ")), None)
+        if proc.returncode or line is None:
+            print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
+            raise SystemExit(f"bench: {family} failed")
+        results.append(json.loads(line[6:]))
+        r = results[-1]
+        print(f"bench: {family}: classic {r['classic']:.0f}, fit {r['fit']:.0f}, fit+XLA {r['fit_xla']:.0f} img/s "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)
+    write_report(results, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
