@@ -127,10 +127,18 @@ class WGAN(GAN):
     def train_step(self, data):
         if self.d_optimizer is None or self.g_optimizer is None:
             raise ValueError("Compile the WGAN first: wgan.compile().")
+        self.build_optimizers()  # before the loop: no optimizer variables may be created inside it
         x, _ = self._unpack(data)
         x = self.to_model_range(x)
-        for _ in range(self.d_steps):
-            d_logs = self.discriminator_step(x)
+        keys = ("critic_loss", "penalty", "wasserstein")
+
+        def critic_update(_, last):
+            logs = self.discriminator_step(x)
+            return tuple(ops.cast(logs[k], "float32") for k in keys)
+
+        # a graph loop, traced once, rather than d_steps copies of the critic step (a much faster first call)
+        last = ops.fori_loop(0, self.d_steps, critic_update, tuple(ops.zeros(()) for _ in keys))
+        d_logs = dict(zip(keys, last, strict=True))
         g_logs = self.generator_step(ops.shape(x)[0])
         self.critic_loss_tracker.update_state(d_logs["critic_loss"])
         self.g_loss_tracker.update_state(g_logs["g_loss"])
