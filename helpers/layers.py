@@ -185,3 +185,195 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "group_size": self.group_size}
+
+
+# ---------------------------------------------------------------------------------------------- ProGAN / StyleGAN
+@keras.saving.register_keras_serializable(package="genbook")
+class PixelNorm(keras.layers.Layer):
+    """ProGAN's pixelwise feature normalisation: each pixel's feature vector scaled to unit mean square.
+
+    ``y = x / sqrt(mean_c(x_c^2) + eps)`` over the last (channel) axis, separately at every position (and
+    for every sample). It has no weights; it keeps the generator's activations from escalating when the
+    generator and discriminator compete.
+    """
+
+    def __init__(self, epsilon: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs):
+        return inputs * ops.rsqrt(ops.mean(ops.square(inputs), axis=-1, keepdims=True) + self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+def he_scale(fan_in: int, gain: float = 2.0 ** 0.5) -> float:
+    """The He constant ``gain / sqrt(fan_in)`` (``sqrt(2 / fan_in)`` for the default gain)."""
+    if fan_in < 1:
+        raise ValueError(f"fan_in must be positive, got {fan_in}.")
+    return float(gain) / float(fan_in) ** 0.5
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class EqualizedDense(keras.layers.Layer):
+    """A dense layer with ProGAN's equalised learning rate.
+
+    The stored kernel is drawn from ``N(0, 1 / lr_multiplier^2)`` and multiplied at run time by
+    ``c = gain / sqrt(fan_in) * lr_multiplier`` (``sqrt(2 / fan_in)`` by default), so every weight has the
+    same dynamic range and Adam's step moves all layers equally fast. The bias is scaled by
+    ``lr_multiplier`` too (StyleGAN's mapping network uses ``lr_multiplier=0.01``).
+    """
+
+    def __init__(self, units: int, gain: float = 2.0 ** 0.5, lr_multiplier: float = 1.0, use_bias: bool = True,
+                 bias_init: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if units < 1:
+            raise ValueError(f"units must be positive, got {units}.")
+        self.units = int(units)
+        self.gain = float(gain)
+        self.lr_multiplier = float(lr_multiplier)
+        self.use_bias = bool(use_bias)
+        self.bias_init = float(bias_init)
+
+    def build(self, input_shape) -> None:
+        fan_in = input_shape[-1]
+        if fan_in is None:
+            raise ValueError("EqualizedDense needs a known number of input features.")
+        self.scale = he_scale(fan_in, self.gain) * self.lr_multiplier
+        self.kernel = self.add_weight(name="kernel", shape=(fan_in, self.units),
+                                      initializer=keras.initializers.RandomNormal(0.0, 1.0 / self.lr_multiplier))
+        self.bias = self.add_weight(name="bias", shape=(self.units,),
+                                    initializer=keras.initializers.Constant(self.bias_init / self.lr_multiplier)
+                                    ) if self.use_bias else None
+
+    def call(self, inputs):
+        out = ops.matmul(inputs, self.kernel * self.scale)
+        return out + self.bias * self.lr_multiplier if self.use_bias else out
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units, "gain": self.gain, "lr_multiplier": self.lr_multiplier,
+                "use_bias": self.use_bias, "bias_init": self.bias_init}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class EqualizedConv2D(keras.layers.Layer):
+    """A 2-D convolution (stride 1, ``same`` padding) with ProGAN's equalised learning rate.
+
+    The stored kernel is ``N(0, 1)`` and scaled at run time by ``gain / sqrt(fan_in)`` with
+    ``fan_in = kernel_size^2 * input channels`` (``sqrt(2 / fan_in)`` by default).
+    """
+
+    def __init__(self, filters: int, kernel_size: int = 3, gain: float = 2.0 ** 0.5, use_bias: bool = True,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if filters < 1 or kernel_size < 1:
+            raise ValueError(f"filters and kernel_size must be positive, got {filters} and {kernel_size}.")
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.gain = float(gain)
+        self.use_bias = bool(use_bias)
+
+    def build(self, input_shape) -> None:
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"EqualizedConv2D takes (batch, height, width, channels) inputs with known channels, "
+                             f"got {tuple(input_shape)}.")
+        channels = input_shape[-1]
+        self.scale = he_scale(self.kernel_size ** 2 * channels, self.gain)
+        self.kernel = self.add_weight(name="kernel", shape=(self.kernel_size, self.kernel_size, channels,
+                                                            self.filters),
+                                      initializer=keras.initializers.RandomNormal(0.0, 1.0))
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros") if self.use_bias else None
+
+    def call(self, inputs):
+        out = ops.conv(inputs, self.kernel * self.scale, strides=1, padding="same")
+        return out + self.bias if self.use_bias else out
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.filters)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size, "gain": self.gain,
+                "use_bias": self.use_bias}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class AdaIN(keras.layers.Layer):
+    """Adaptive instance normalisation (Huang and Belongie 2017), as StyleGAN uses it.
+
+    Each sample's feature maps are normalised per channel over the spatial axes, then given a new mean and
+    standard deviation: ``AdaIN(x, s, b) = s * (x - mu(x)) / sigma(x) + b``. Call it either as
+    ``AdaIN()([x, style])`` with a style feature map ``(N, h, w, C)``, whose per-channel mean and std are
+    used (``s = sigma(style)``, ``b = mu(style)``, style transfer), or as ``AdaIN()([x, scale, bias])`` with
+    per-channel ``(N, C)`` scales and biases (StyleGAN, where a learned affine map of ``w`` makes them).
+    """
+
+    def __init__(self, epsilon: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    @staticmethod
+    def _moments(x, epsilon: float):
+        mean = ops.mean(x, axis=(1, 2), keepdims=True)
+        std = ops.sqrt(ops.mean(ops.square(x - mean), axis=(1, 2), keepdims=True) + epsilon)
+        return mean, std
+
+    def call(self, inputs):
+        if not isinstance(inputs, list | tuple) or len(inputs) not in (2, 3):
+            raise ValueError("AdaIN takes [content, style] or [content, scale, bias].")
+        x = inputs[0]
+        if len(x.shape) != 4:
+            raise ValueError(f"AdaIN's content is (batch, height, width, channels), got shape {tuple(x.shape)}.")
+        mean, std = self._moments(x, self.epsilon)
+        if len(inputs) == 2:
+            bias, scale = self._moments(inputs[1], self.epsilon)
+        else:
+            scale = ops.reshape(inputs[1], (-1, 1, 1, x.shape[-1]))
+            bias = ops.reshape(inputs[2], (-1, 1, 1, x.shape[-1]))
+        return scale * (x - mean) / std + bias
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class NoiseInjection(keras.layers.Layer):
+    """StyleGAN's per-layer noise: ``x + scale_c * noise`` with one learned scale per channel, starting at zero.
+
+    ``noise`` is one single-channel map ``(N, H, W, 1)`` per sample, broadcast over the channels; it is
+    drawn fresh from ``N(0, 1)`` on every call unless given, ``layer(x, noise=...)``, which fixes it (for
+    stochastic-variation figures). With zero scales the layer is the identity, so training decides how
+    much randomness each layer uses.
+    """
+
+    def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape) -> None:
+        if len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"NoiseInjection takes (batch, height, width, channels) inputs, got {tuple(input_shape)}.")
+        self.noise_scale = self.add_weight(name="noise_scale", shape=(input_shape[-1],), initializer="zeros")
+
+    def call(self, inputs, noise=None):
+        if noise is None:
+            shape = ops.shape(inputs)
+            noise = keras.random.normal((shape[0], shape[1], shape[2], 1), seed=self.seed_generator,
+                                        dtype=inputs.dtype)
+        return inputs + self.noise_scale * ops.cast(noise, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "seed": self.seed}

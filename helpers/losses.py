@@ -143,3 +143,100 @@ def divergence_penalty(critic, real, fake, k: float = 2.0, p: float = 6.0, seed=
     x_hat, _ = random_interpolates(real, fake, seed=seed)
     norms = input_gradient_norms(critic, x_hat)
     return k * ops.mean(norms**p)
+
+
+def drift_penalty(real_scores, weight: float = 1e-3):
+    """ProGAN's drift term ``weight * E[C(x)^2]`` on the critic's real scores (epsilon_drift = 0.001).
+
+    The Wasserstein critic loss only sees score *differences*, so the scores could wander far from zero;
+    this small penalty anchors them, which keeps the loss numerically tame over long runs.
+    """
+    return weight * ops.mean(ops.square(real_scores))
+
+
+# ---------------------------------------------------------------------------------------------- CycleGAN
+# Image-to-image losses take two batches of the same shape and return the mean over every value. The
+# adversarial part of CycleGAN is the least-squares pair above: ``generator_loss(scores, "least_squares")``
+# and ``least_squares_discriminator_loss``, applied to every patch score of a PatchGAN.
+
+
+def cycle_consistency_loss(real, cycled):
+    """CycleGAN's cycle loss (Zhu et al. 2017): the mean absolute error ``E[|F(G(x)) - x|]``.
+
+    ``cycled`` is the image after a round trip through both generators; an L1 distance keeps the
+    reconstruction sharp where an L2 distance would tolerate blur.
+    """
+    return ops.mean(ops.abs(ops.cast(real, "float32") - ops.cast(cycled, "float32")))
+
+
+def identity_loss(real, same):
+    """CycleGAN's identity loss: ``E[|G(y) - y|]`` for an image ``y`` already in ``G``'s target domain.
+
+    It asks a generator to leave images of its output domain alone, which keeps colours from drifting.
+    """
+    return ops.mean(ops.abs(ops.cast(real, "float32") - ops.cast(same, "float32")))
+
+
+# ---------------------------------------------------------------------------------------------- style transfer
+def gram_matrix(features):
+    """Gram matrices of feature maps: ``G[c, d] = 1/(H W) sum_ij F[i, j, c] F[i, j, d]`` for each example.
+
+    ``features`` has shape ``(batch, H, W, C)``; the result has shape ``(batch, C, C)``. Summing over the
+    positions forgets *where* each feature fires and keeps only which features fire *together*: the
+    texture statistics Gatys et al. (2016) call style. Dividing by ``H W`` makes it an average, so images
+    of different sizes give comparable matrices.
+    """
+    features = ops.cast(features, "float32")
+    shape = ops.shape(features)
+    flat = ops.reshape(features, (shape[0], shape[1] * shape[2], shape[3]))
+    positions = ops.cast(shape[1] * shape[2], "float32")
+    return ops.einsum("bpc,bpd->bcd", flat, flat) / positions
+
+
+def _relative_squared_error(x, target):
+    """``||x - target||^2 / ||target||^2`` per example: a squared error that ignores the features' scale."""
+    axes = tuple(range(1, len(target.shape)))
+    return ops.sum((x - target) ** 2, axis=axes) / (ops.sum(target**2, axis=axes) + 1e-8)
+
+
+def content_loss(features, target_features):
+    """The content loss, a squared error between feature maps relative to the target's energy.
+
+    ``||F - P||^2 / ||P||^2`` per example, averaged over the batch (``F`` the features of the image being
+    made, ``P`` those of the content image). Gatys et al. use the plain squared error; dividing by the
+    target's energy makes the loss a pure number (0 at a perfect match, 1 for all-zero features), the
+    same whether the network's features are large (ImageNet weights) or small (random weights).
+    """
+    return ops.mean(_relative_squared_error(ops.cast(features, "float32"), ops.cast(target_features, "float32")))
+
+
+def style_loss(features, target_grams, layer_weights=None):
+    """The style loss: relative squared errors between Gram matrices, averaged over the style layers.
+
+    ``features`` is a list of feature maps ``(batch, H, W, C)`` of the image being made, one per style
+    layer; ``target_grams`` the style image's Gram matrices ``(1 or batch, C, C)`` for the same layers.
+    Each layer contributes ``||G - A||^2 / ||A||^2`` (see :func:`content_loss` for why relative), weighted
+    by ``layer_weights`` (equal by default), and the weighted sum is averaged over the batch.
+    """
+    if len(features) != len(target_grams):
+        raise ValueError(f"Got {len(features)} feature maps for {len(target_grams)} target Gram matrices.")
+    if layer_weights is None:
+        layer_weights = [1.0 / len(features)] * len(features)
+    total = 0.0
+    for f, target, w in zip(features, target_grams, layer_weights, strict=True):
+        gram = gram_matrix(f)
+        target = ops.broadcast_to(ops.cast(target, "float32"), ops.shape(gram))
+        total = total + w * _relative_squared_error(gram, target)
+    return ops.mean(total)
+
+
+def total_variation_loss(images):
+    """Total variation: the mean squared difference between neighbouring pixels, across and down.
+
+    ``images`` has shape ``(batch, H, W, C)``. Small for smooth images, large for noise; a small weight
+    on it removes the high-frequency speckle that optimising an image against a CNN tends to create.
+    """
+    images = ops.cast(images, "float32")
+    across = ops.mean((images[:, :, 1:, :] - images[:, :, :-1, :]) ** 2)
+    down = ops.mean((images[:, 1:, :, :] - images[:, :-1, :, :]) ** 2)
+    return across + down

@@ -151,3 +151,49 @@ def test_gaussian_ring():
     shares = np.bincount(angles.astype(int), minlength=8) / 4000
     assert shares.min() > 0.1 and shares.max() < 0.15
     np.testing.assert_array_equal(points, data.make_gaussian_ring(4000, seed=1))
+
+
+# ---------------------------------------------------------------------------------------------- chapters 10-11
+def _emoji_installed():
+    return all((data._npm_dir(f"emoji-datasource-{s}") / "emoji.json").exists() for s in data.EMOJI_STYLES)
+
+
+@pytest.mark.skipif(not _emoji_installed(), reason="npm emoji-datasource-google/-twitter not installed (make setup)")
+def test_emoji_domains_are_unpaired_in_training_and_paired_in_the_test_set():
+    d = data.load_emoji_domains(16, categories=("Smileys & Emotion",), test_size=10, seed=1)
+    assert d.train_a.shape[1:] == d.test_b.shape[1:] == (16, 16, 3) and d.train_a.dtype == np.float32
+    assert len(d.test_a) == len(d.test_b) == len(d.test_names) == 10
+    assert abs(len(d.train_a) - len(d.train_b)) <= 1 and 0.0 <= d.train_a.min() and d.train_b.max() <= 1.0
+    assert not np.allclose(d.test_a, d.test_b)  # two styles
+    again = data.load_emoji_domains(16, categories=("Smileys & Emotion",), test_size=10, seed=1)
+    np.testing.assert_array_equal(again.test_a, d.test_a)
+    with pytest.raises(ValueError, match="categories"):
+        data.load_emoji_domains(16, categories=("Spaceships",))
+    with pytest.raises(ValueError, match="different styles"):
+        data.load_emoji_domains(16, style_a="google", style_b="google")
+
+
+def test_missing_emoji_names_the_npm_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENBOOK_DATA_DIR", str(tmp_path))
+    with pytest.raises(data.DatasetUnavailable, match="emoji-datasource-google@16.0.0"):
+        data.load_emoji_domains(16)
+
+
+def test_resize_image_crops_to_a_square_and_scales():
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:, 10:50] = 255  # the centred 40x40 square is white
+    out = data.resize_image(img, 8)
+    assert out.shape == (8, 8, 3) and out.dtype == np.float32 and out.min() > 0.99
+    assert data.resize_image(img, (10, 12), crop=False).shape == (10, 12, 3)
+
+
+def test_load_image_sources_and_errors():
+    pytest.importorskip("skimage")
+    cat = data.load_image("chelsea", 32)
+    assert cat.shape == (32, 32, 3) and 0 <= cat.min() and cat.max() <= 1
+    with pytest.raises(FileNotFoundError, match="scream"):
+        data.load_image("no_such_picture.png")
+    with pytest.raises(data.DatasetUnavailable, match="GENBOOK_OFFLINE"):
+        data.load_image("https://example.org/x.jpg")
+    if data.DARKNET_DATA_DIR.joinpath("scream.jpg").exists():
+        assert data.load_image("scream", 16).shape == (16, 16, 3)

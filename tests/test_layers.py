@@ -169,3 +169,109 @@ def test_minibatch_stddev_appends_the_group_std():
     assert MinibatchStdDev.from_config(layer.get_config()).group_size == 4
     with pytest.raises(ValueError, match="at least 2"):
         MinibatchStdDev(group_size=1)
+
+
+# ------------------------------------------------------------------------------------ ProGAN / StyleGAN layers
+def test_minibatch_stddev_default_group_of_four_matches_numpy():
+    from helpers.layers import MinibatchStdDev
+
+    layer = MinibatchStdDev()
+    assert layer.group_size == 4  # as in the paper
+    x = np.random.default_rng(3).normal(size=(12, 4, 4, 2)).astype("float32")
+    out = layer(x).numpy()
+    groups = x.reshape(4, 3, 4, 4, 2)  # the paper's reshape: sample i is in group i mod (N / 4)
+    std = np.sqrt(((groups - groups.mean(axis=0)) ** 2).mean(axis=0) + 1e-8).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(out[..., -1], np.broadcast_to(np.tile(std, 4)[:, None, None], (12, 4, 4)), rtol=1e-5)
+    np.testing.assert_array_equal(out[..., :2], x)
+
+
+def test_pixel_norm_gives_unit_mean_square_per_pixel():
+    from helpers.layers import PixelNorm
+
+    x = np.random.default_rng(0).normal(3.0, 5.0, size=(4, 6, 6, 16)).astype("float32")
+    out = PixelNorm()(x).numpy()
+    np.testing.assert_allclose((out ** 2).mean(axis=-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(out / np.linalg.norm(out, axis=-1, keepdims=True),
+                               x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-5, atol=1e-6)
+    assert PixelNorm.from_config(PixelNorm(epsilon=1e-6).get_config()).epsilon == 1e-6
+
+
+def test_equalized_dense_scales_by_the_he_constant_at_run_time():
+    from helpers.layers import EqualizedDense
+
+    config.set_seed(0)
+    layer = EqualizedDense(300)
+    x = np.random.default_rng(1).normal(size=(5, 200)).astype("float32")
+    out = layer(x).numpy()
+    kernel = layer.kernel.numpy()
+    assert abs(kernel.std() - 1.0) < 0.02 and abs(kernel.mean()) < 0.02  # stored weights: unit variance
+    np.testing.assert_allclose(out, x @ (kernel * np.sqrt(2 / 200)) + layer.bias.numpy(), rtol=1e-4, atol=1e-5)
+    assert layer.scale == pytest.approx(np.sqrt(2 / 200))
+    slow = EqualizedDense(4, lr_multiplier=0.01, bias_init=1.0)
+    y = slow(x).numpy()
+    assert slow.scale == pytest.approx(np.sqrt(2 / 200) * 0.01)
+    np.testing.assert_allclose(y, x @ (slow.kernel.numpy() * slow.scale) + 1.0, rtol=1e-4, atol=1e-4)
+    again = EqualizedDense.from_config(slow.get_config())
+    assert (again.units, again.lr_multiplier, again.bias_init) == (4, 0.01, 1.0)
+
+
+def test_equalized_conv_scales_by_the_he_constant_and_stays_unit_variance():
+    from helpers.layers import EqualizedConv2D
+
+    config.set_seed(0)
+    layer = EqualizedConv2D(64, 3)
+    x = np.random.default_rng(2).normal(size=(2, 8, 8, 32)).astype("float32")
+    out = layer(x).numpy()
+    kernel = layer.kernel.numpy()
+    assert kernel.shape == (3, 3, 32, 64) and abs(kernel.std() - 1.0) < 0.02
+    c = float(np.sqrt(2 / (3 * 3 * 32)))
+    assert layer.scale == pytest.approx(c)
+    reference = keras.ops.conv(x, kernel * c, padding="same").numpy()
+    np.testing.assert_allclose(out, reference + layer.bias.numpy(), rtol=1e-4, atol=1e-4)
+    # an optimizer step leaves the stored weights on the unit scale while the effective step is scaled by c
+    before = layer.kernel.numpy().copy()
+    optimizer = keras.optimizers.SGD(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x))
+    optimizer.apply_gradients(zip(tape.gradient(loss, layer.trainable_variables), layer.trainable_variables,
+                                  strict=True))
+    assert abs(layer.kernel.numpy().std() - before.std()) < 0.5
+    with pytest.raises(ValueError, match="batch, height, width, channels"):
+        EqualizedConv2D(3)(np.zeros((2, 5), dtype="float32"))
+    assert EqualizedConv2D.from_config(layer.get_config()).kernel_size == 3
+
+
+def test_adain_gives_the_styles_per_channel_mean_and_std():
+    from helpers.layers import AdaIN
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(2.0, 3.0, size=(3, 8, 8, 5)).astype("float32")
+    style = rng.normal(size=(3, 4, 4, 5)).astype("float32") * rng.uniform(0.5, 4, size=(3, 1, 1, 5)).astype(
+        "float32") + rng.normal(size=(3, 1, 1, 5)).astype("float32")
+    out = AdaIN()([x, style]).numpy()
+    np.testing.assert_allclose(out.mean(axis=(1, 2)), style.mean(axis=(1, 2)), atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=(1, 2)), style.std(axis=(1, 2)), rtol=1e-4)
+    scale = rng.uniform(0.5, 2.0, size=(3, 5)).astype("float32")
+    bias = rng.normal(size=(3, 5)).astype("float32")
+    out = AdaIN()([x, scale, bias]).numpy()
+    np.testing.assert_allclose(out.mean(axis=(1, 2)), bias, atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=(1, 2)), scale, rtol=1e-4)
+    with pytest.raises(ValueError, match="content, style"):
+        AdaIN()(x)
+
+
+def test_noise_injection_starts_at_zero_and_adds_scaled_noise():
+    from helpers.layers import NoiseInjection
+
+    x = np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype("float32")
+    layer = NoiseInjection(seed=1)
+    np.testing.assert_array_equal(layer(x).numpy(), x)  # zero scales: the identity
+    np.testing.assert_array_equal(layer.noise_scale.numpy(), 0.0)
+    layer.noise_scale.assign([1.0, 0.0, -2.0])
+    noise = np.random.default_rng(1).normal(size=(2, 4, 4, 1)).astype("float32")
+    out = layer(x, noise=noise).numpy()
+    np.testing.assert_allclose(out, x + noise * np.array([1.0, 0.0, -2.0], dtype="float32"), rtol=1e-6)
+    a, b = layer(x).numpy(), layer(x).numpy()
+    assert not np.array_equal(a, b)  # fresh noise on every call
+    np.testing.assert_array_equal(a[..., 1], x[..., 1])
+    assert NoiseInjection.from_config(layer.get_config()).seed == 1

@@ -132,3 +132,53 @@ def test_gradient_penalty_is_differentiable_in_the_critic_weights():
     grads = tape.gradient(penalty, kernels)
     assert float(penalty) > 0
     assert all(g is not None and float(tf.reduce_sum(tf.abs(g))) > 0 for g in grads)
+
+
+# ---------------------------------------------------------------------------------------------- chapters 10-11
+def test_cycle_and_identity_losses_are_mean_absolute_errors():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 4, 4, 3)).astype("float32"), rng.normal(size=(2, 4, 4, 3)).astype("float32")
+    assert float(losses.cycle_consistency_loss(a, b)) == pytest.approx(np.abs(a - b).mean(), rel=1e-5)
+    assert float(losses.identity_loss(a, b)) == pytest.approx(np.abs(a - b).mean(), rel=1e-5)
+    assert float(losses.cycle_consistency_loss(a, a)) == 0.0
+
+
+def test_gram_matrix_matches_numpy():
+    rng = np.random.default_rng(2)
+    f = rng.normal(size=(3, 5, 7, 4)).astype("float32")
+    flat = f.reshape(3, 35, 4)
+    expected = np.einsum("bpc,bpd->bcd", flat, flat) / 35
+    np.testing.assert_allclose(np.asarray(losses.gram_matrix(f)), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_gram_matrix_ignores_where_features_are():
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(2, 6, 6, 5)).astype("float32")
+    flat = f.reshape(2, 36, 5)
+    shuffled = flat[:, rng.permutation(36)].reshape(2, 6, 6, 5)  # the same positions, in another order
+    np.testing.assert_allclose(np.asarray(losses.gram_matrix(shuffled)),
+                               np.asarray(losses.gram_matrix(f)), rtol=1e-5, atol=1e-5)
+    g = np.asarray(losses.gram_matrix(f))
+    np.testing.assert_allclose(g, np.transpose(g, (0, 2, 1)), atol=1e-6)  # symmetric
+
+
+def test_style_and_content_losses_are_relative_squared_errors():
+    rng = np.random.default_rng(4)
+    f, p = rng.normal(size=(1, 4, 4, 3)).astype("float32"), rng.normal(size=(1, 4, 4, 3)).astype("float32")
+    assert float(losses.content_loss(f, p)) == pytest.approx(((f - p) ** 2).sum() / (p**2).sum(), rel=1e-4)
+    assert float(losses.content_loss(10 * f, 10 * p)) == pytest.approx(float(losses.content_loss(f, p)), rel=1e-4)
+    target = losses.gram_matrix(p)
+    g, a = np.asarray(losses.gram_matrix(f)), np.asarray(target)
+    expected = ((g - a) ** 2).sum() / (a**2).sum()
+    assert float(losses.style_loss([f], [target])) == pytest.approx(expected, rel=1e-4)
+    assert float(losses.style_loss([f, f], [target, target], layer_weights=[1.0, 1.0])) == pytest.approx(
+        2 * expected, rel=1e-4)
+    with pytest.raises(ValueError, match="feature maps"):
+        losses.style_loss([f], [target, target])
+
+
+def test_total_variation_is_zero_for_flat_images_and_matches_numpy():
+    assert float(losses.total_variation_loss(np.full((2, 5, 5, 3), 0.3, "float32"))) == pytest.approx(0.0)
+    x = np.random.default_rng(5).random((2, 5, 6, 3)).astype("float32")
+    expected = ((x[:, :, 1:] - x[:, :, :-1]) ** 2).mean() + ((x[:, 1:] - x[:, :-1]) ** 2).mean()
+    assert float(losses.total_variation_loss(x)) == pytest.approx(expected, rel=1e-5)
