@@ -78,3 +78,54 @@ def _static_explorer(decode, latent_dim, n_sliders, class_names, value_range, st
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def style_mixing_explorer(render: Callable[[int, int, int, float], np.ndarray], num_layers: int,
+                          seeds: tuple[int, int] = (0, 1), max_seed: int = 999,
+                          static_crossovers: Sequence[int] | None = None,
+                          static_psis: Sequence[float] = (0.5, 0.75, 1.0)):
+    """Pick two seeds, the crossover layer and the truncation psi, and see the style-mixed image (StyleGAN).
+
+    ``render(seed_a, seed_b, crossover, psi)`` returns one image in [0, 1] whose synthesis layers below
+    ``crossover`` take seed A's style and the others seed B's (``crossover = num_layers``: A alone, ``0``: B
+    alone). Returns the widget; when :func:`headless`, draws a static figure instead (rows: crossover
+    points for the given ``seeds``, columns: ``static_psis``) and returns ``None``.
+    """
+    if headless():
+        crossovers = list(static_crossovers) if static_crossovers is not None else list(range(num_layers, -1, -2))
+        fig, axes = plt.subplots(len(crossovers), len(static_psis),
+                                 figsize=(1.4 * len(static_psis) + 1.2, 1.4 * len(crossovers)), squeeze=False)
+        for row, cross in enumerate(crossovers):
+            for col, psi in enumerate(static_psis):
+                axes[row, col].imshow(np.squeeze(render(seeds[0], seeds[1], cross, psi)), cmap="binary", vmin=0,
+                                      vmax=1)
+                axes[row, col].set_xticks([])
+                axes[row, col].set_yticks([])
+                if row == 0:
+                    axes[row, col].set_title(f"psi {psi}", fontsize=8)
+            axes[row, 0].set_ylabel(f"A below\nlayer {cross}", fontsize=8)
+        fig.suptitle(f"Static view of the style-mixing explorer: seeds A={seeds[0]}, B={seeds[1]}", fontsize=9)
+        fig.tight_layout()
+        return None
+    import ipywidgets as widgets
+
+    seed_a = widgets.IntSlider(value=seeds[0], min=0, max=max_seed, description="seed A", continuous_update=False)
+    seed_b = widgets.IntSlider(value=seeds[1], min=0, max=max_seed, description="seed B", continuous_update=False)
+    cross = widgets.IntSlider(value=num_layers // 2, min=0, max=num_layers, description="crossover",
+                              continuous_update=False)
+    psi = widgets.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="psi", continuous_update=False)
+    output = widgets.Output()
+
+    def redraw(*_):
+        image = np.squeeze(render(seed_a.value, seed_b.value, cross.value, psi.value))
+        with output:
+            output.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(2.5, 2.5))
+            ax.imshow(image, cmap="binary" if image.ndim == 2 else None, vmin=0, vmax=1)
+            ax.axis("off")
+            plt.show()
+
+    for control in (seed_a, seed_b, cross, psi):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.HBox([widgets.VBox([seed_a, seed_b, cross, psi]), output])

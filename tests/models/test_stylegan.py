@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+
+from helpers import config, training
+from helpers.models.stylegan import MappingNetwork, StyleGAN
+
+RNG = np.random.default_rng(0)
+X = RNG.random((16, 16, 16, 1)).astype("float32")
+
+
+def _tiny(**kwargs):
+    config.set_seed(0)
+    model = StyleGAN(latent_dim=8, w_dim=6, mapping_layers=3, resolution=16, channels=(8, 8, 4), seed=0, **kwargs)
+    model.compile()
+    return model
+
+
+def test_mapping_network_maps_z_to_w():
+    mapping = MappingNetwork(latent_dim=8, w_dim=6)
+    assert len(mapping.dense) == 8  # the paper's eight layers by default
+    w = mapping(RNG.normal(size=(5, 8)).astype("float32"))
+    assert tuple(w.shape) == (5, 6)
+    with pytest.raises(ValueError, match=r"\(batch, 8\) noise"):
+        mapping(np.zeros((5, 7), "float32"))
+
+
+def test_synthesis_shapes_noise_scales_and_fixed_noise():
+    model = _tiny()
+    assert model.num_ws == 6
+    assert all(np.all(n.noise_scale.numpy() == 0) for n in model.synthesis.noises)  # noise scales start at zero
+    noise = model.noise_maps(3, seed=1)
+    assert [m.shape[1] for m in noise] == [4, 4, 8, 8, 16, 16]
+    a = model.generate(3, seed=2, noise=noise)
+    assert a.shape == (3, 16, 16, 1) and 0 <= a.min() and a.max() <= 1
+    np.testing.assert_array_equal(a, model.generate(3, seed=2, noise=noise))
+    with pytest.raises(ValueError, match="ws of shape"):
+        model.synthesis(np.zeros((2, 5, 6), "float32"))
+
+
+def test_truncation_and_mixing():
+    model = _tiny()
+    model.w_avg.assign(np.ones(6, "float32"))
+    w = model.mapping(model.latent(2, seed=0))
+    np.testing.assert_allclose(model.truncate(w, 0.0).numpy(), np.ones((2, 6)), atol=1e-6)
+    np.testing.assert_allclose(model.truncate(w, 1.0).numpy(), w.numpy(), atol=1e-6)
+    za, zb = model.latent(2, seed=0), model.latent(2, seed=1)
+    ws = model.mixed_ws(za, zb, 2, 4).numpy()
+    wa, wb = model.mapping(za).numpy(), model.mapping(zb).numpy()
+    for i in range(6):
+        np.testing.assert_allclose(ws[:, i], wb if 2 <= i < 4 else wa, atol=1e-6)
+    with pytest.raises(ValueError, match="start <= stop"):
+        model.mixed_ws(za, zb, 4, 2)
+
+
+def test_train_step_updates_generator_critic_and_w_avg(tmp_path):
+    model = _tiny()
+    before = model.mapping.dense[0].kernel.numpy().copy()
+    history = training.fit_or_load(model, X, name="tiny_style", epochs=2, batch_size=8, directory=tmp_path, verbose=0)
+    assert set(history) == {"d_loss", "g_loss", "wasserstein", "gp"} and np.isfinite(history["d_loss"]).all()
+    assert not np.array_equal(before, model.mapping.dense[0].kernel.numpy())
+    assert np.abs(model.w_avg.numpy()).sum() > 0
+    assert any(np.abs(n.noise_scale.numpy()).sum() > 0 for n in model.synthesis.noises)
+    again = _tiny()
+    training.fit_or_load(again, X, name="tiny_style", epochs=2, batch_size=8, directory=tmp_path, verbose=0)
+    noise = model.noise_maps(2, seed=0)
+    np.testing.assert_allclose(again.generate(2, seed=3, noise=noise), model.generate(2, seed=3, noise=noise),
+                               atol=1e-6)
+    np.testing.assert_allclose(again.w_avg.numpy(), model.w_avg.numpy())
+    with pytest.raises(ValueError, match="trains on"):
+        model.fit(np.zeros((8, 8, 8, 1), "float32"), epochs=1, verbose=0)
+
+
+def test_config_round_trip():
+    model = _tiny(mixing_prob=0.5)
+    clone = StyleGAN.from_config(model.get_config())
+    assert (clone.num_ws, clone.mixing_prob, clone.w_dim) == (6, 0.5, 6)
+    assert clone.count_params() == model.count_params()
+
+
+def test_style_mixing_explorer_interactive_and_static(monkeypatch):
+    from helpers import widgets
+
+    calls = []
+
+    def render(a, b, cross, psi):
+        calls.append((a, b, cross, psi))
+        return np.full((8, 8), psi)
+
+    monkeypatch.delenv("GENBOOK_HEADLESS", raising=False)
+    box = widgets.style_mixing_explorer(render, num_layers=8, seeds=(3, 4))
+    seed_a, seed_b, cross, psi = box.children[0].children
+    assert calls == [(3, 4, 4, 1.0)]
+    cross.value = 2
+    psi.value = 0.5
+    assert calls[-1] == (3, 4, 2, 0.5)
+    monkeypatch.setenv("GENBOOK_HEADLESS", "1")
+    calls.clear()
+    assert widgets.style_mixing_explorer(render, num_layers=4, static_psis=(0.5, 1.0)) is None
+    assert len(calls) == 3 * 2 and {c[2] for c in calls} == {4, 2, 0}
