@@ -192,10 +192,10 @@ def test_execute_draws_figures_inline_whatever_the_callers_backend(tmp_path, mon
     path = tmp_path / "draw.ipynb"
     nbformat.write(nb, path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    execute.execute(path, "smoke")
+    execute.execute(path, "book")
     done = nbformat.read(path, as_version=4)
     assert any("image/png" in out.get("data", {}) for out in done.cells[0].outputs)
-    assert check_outputs.problems(path, expected_mode="smoke") == []
+    assert check_outputs.problems(path, expected_mode="book") == []
 
 
 def _glued(name, text):

@@ -45,9 +45,11 @@ def execute(path: Path, mode: str, output: Path | None = None, fresh: bool = Tru
     os.environ["GENBOOK_MODE"] = mode
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ["GENBOOK_HEADLESS"] = "1"
-    # The kernel must draw figures into the notebook: a non-interactive backend inherited from the caller
-    # (MPLBACKEND=Agg, as CI sets for its own scripts) would leave every figure out of the outputs.
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    # Outputs that may be committed (book, full) must hold their figures: a non-interactive backend inherited
+    # from the caller (MPLBACKEND=Agg, as CI sets for its own scripts) would leave every figure out. Smoke
+    # outputs are never committed, so smoke runs keep the caller's backend and skip rendering PNGs.
+    if mode != "smoke":
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     with tempfile.TemporaryDirectory(prefix="genbook-ckpt-") as ckpt:
         if fresh:
             os.environ["GENBOOK_CHECKPOINT_DIR"] = ckpt
