@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from keras import ops
 
 
@@ -27,3 +28,17 @@ def unpack_batch(data: Any, num_classes: int | None, model: str = "model"):
         raise ValueError(f"A conditional {model} trains on (images, labels) pairs.")
     x, labels = data
     return ops.convert_to_tensor(x), one_hot(labels, num_classes)
+
+
+def fixed_noise(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """``n`` noise vectors ``z ~ N(0, I)`` of size ``dim`` from a NumPy generator seeded with ``seed``."""
+    return np.random.default_rng(seed).normal(size=(n, dim)).astype("float32")
+
+
+def apply_gradients(optimizer, tape, loss, variables) -> None:
+    """Apply ``tape``'s gradients of ``loss`` to ``variables``, skipping variables that got none.
+
+    Progressive models hold layers that the current stage does not use (their gradient is ``None``).
+    """
+    pairs = [(g, v) for g, v in zip(tape.gradient(loss, variables), variables, strict=True) if g is not None]
+    optimizer.apply_gradients(pairs)

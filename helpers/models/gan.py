@@ -19,7 +19,7 @@ from keras import ops
 
 from helpers import losses
 from helpers.layers import MinibatchDiscrimination, MinibatchStdDev
-from helpers.models.common import one_hot, unpack_batch
+from helpers.models.common import fixed_noise, one_hot, unpack_batch
 
 
 @keras.saving.register_keras_serializable(package="genbook")
@@ -208,7 +208,7 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------ sampling
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` noise vectors ``z ~ N(0, I)`` from a NumPy generator seeded with ``seed`` (fixed noise)."""
-        return np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
+        return fixed_noise(n, self.latent_dim, seed)
 
     def generate(self, n: int | None = None, seed: int = 0, labels: np.ndarray | None = None,
                  z: np.ndarray | None = None, batch_size: int = 512) -> np.ndarray:

@@ -20,6 +20,7 @@ from keras import ops
 
 from helpers import losses
 from helpers.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
+from helpers.models.common import apply_gradients, fixed_noise
 
 
 def num_stages(resolution: int) -> int:
@@ -314,8 +315,7 @@ class ProGAN(keras.Model):
         return self.discriminator(x, stage=self.stage, alpha=self.alpha)
 
     def _apply(self, optimizer, tape, loss, variables) -> None:
-        pairs = [(g, v) for g, v in zip(tape.gradient(loss, variables), variables, strict=True) if g is not None]
-        optimizer.apply_gradients(pairs)
+        apply_gradients(optimizer, tape, loss, variables)
 
     def train_step(self, data):
         if self.d_optimizer is None or self.g_optimizer is None:
@@ -340,7 +340,7 @@ class ProGAN(keras.Model):
     # ------------------------------------------------------------------ sampling
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` noise vectors ``z ~ N(0, I)`` from a NumPy generator seeded with ``seed`` (fixed noise)."""
-        return np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
+        return fixed_noise(n, self.latent_dim, seed)
 
     def generate(self, n: int | None = None, seed: int = 0, z: np.ndarray | None = None, stage: int | None = None,
                  alpha: float | None = None, batch_size: int = 256) -> np.ndarray:

@@ -18,6 +18,7 @@ from keras import ops
 
 from helpers import losses
 from helpers.layers import AdaIN, EqualizedConv2D, EqualizedDense, NoiseInjection, PixelNorm
+from helpers.models.common import apply_gradients, fixed_noise
 from helpers.models.progan import (
     ProgressiveCritic,
     _check_channels,
@@ -251,8 +252,7 @@ class StyleGAN(keras.Model):
     # ------------------------------------------------------------------ training
     def _apply(self, optimizer, tape, loss, variables) -> None:
         # the critic's fromRGB layers below full resolution get no gradient here: skip them
-        pairs = [(g, v) for g, v in zip(tape.gradient(loss, variables), variables, strict=True) if g is not None]
-        optimizer.apply_gradients(pairs)
+        apply_gradients(optimizer, tape, loss, variables)
 
     def train_step(self, data):
         if self.d_optimizer is None or self.g_optimizer is None:
@@ -283,7 +283,7 @@ class StyleGAN(keras.Model):
     # ------------------------------------------------------------------ sampling
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` noise vectors ``z ~ N(0, I)`` from a NumPy generator seeded with ``seed``."""
-        return np.random.default_rng(seed).normal(size=(n, self.latent_dim)).astype("float32")
+        return fixed_noise(n, self.latent_dim, seed)
 
     def noise_maps(self, n: int, seed: int = 0) -> list[np.ndarray]:
         """One fixed per-layer noise map ``(n, side, side, 1)`` for each synthesis layer, seeded."""
