@@ -58,7 +58,7 @@ student: $(VENV)/.installed
 	$(BIN)/python tools/student_edition.py --out _build/student
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 
 unit: $(VENV)/.installed
 	$(BIN)/python -m pytest tests/ -q
