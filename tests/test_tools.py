@@ -134,6 +134,18 @@ def test_committed_notebooks_keep_every_exercise_in_the_student_edition():
         assert not any("{solution" in c.source for c in student.cells if c.cell_type == "markdown"), path.name
 
 
+def test_committed_student_notebooks_keep_every_other_code_cell_unchanged():
+    """Why CI does not run the student edition: its code is the smoke-tested code minus solutions plus stubs."""
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        student = student_edition.student_notebook(nb)
+        teacher_code = [c.source for c in nb.cells
+                        if c.cell_type == "code" and "solution" not in c.metadata.get("tags", [])]
+        student_code = [c.source for c in student.cells
+                        if c.cell_type == "code" and "exercise" not in c.metadata.get("tags", [])]
+        assert student_code == teacher_code, path.name
+
+
 def test_committed_notebooks_have_solutions_tagged_inside_gates():
     """Every solution code cell of the real notebooks sits between solution-start and solution-end."""
     for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
