@@ -251,9 +251,20 @@ class FastStyleTransfer(keras.Model):
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.update(transformer=keras.saving.serialize_keras_object(self.transformer),
-                      extractor=keras.saving.serialize_keras_object(self.extractor),
+                      style_layers=list(self.extractor.style_layers),
+                      content_layers=list(self.extractor.content_layers),
                       style_weight=self.style_weight, content_weight=self.content_weight, tv_weight=self.tv_weight)
         return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> FastStyleTransfer:
+        """Rebuild from :meth:`get_config`: the extractor is made anew with random VGG19 weights, since the
+        saved file (``model.save(...keras)``) restores every weight, the extractor's and the Gram targets' included."""
+        config = dict(config)
+        transformer = keras.saving.deserialize_keras_object(config.pop("transformer"))
+        extractor = feature_extractor(config.pop("style_layers"), config.pop("content_layers"), weights=None,
+                                      verbose=False)
+        return cls(transformer, extractor, **config)
 
 
 def random_crops(images: Sequence[np.ndarray], n: int, size: int, seed: int = 0) -> np.ndarray:

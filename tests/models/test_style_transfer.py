@@ -77,6 +77,24 @@ def test_fast_style_transfer_trains_saves_and_reloads(extractor, tmp_path):
         model.stylise(np.zeros((1, 18, 16, 3), "float32"))
 
 
+def test_fast_style_transfer_round_trips_through_a_keras_file(extractor, tmp_path):
+    config.set_seed(0)
+    style = RNG.random((32, 32, 3)).astype("float32")
+    model = st.FastStyleTransfer(st.transformation_network(4, 1), extractor, style, style_weight=3.0)
+    images = RNG.random((2, 16, 16, 3)).astype("float32")
+    model.save(tmp_path / "fast.keras")
+    loaded = keras.saving.load_model(tmp_path / "fast.keras")
+    assert isinstance(loaded, st.FastStyleTransfer) and loaded.style_weight == 3.0
+    assert loaded.extractor.style_layers == SMALL["style_layers"]
+    np.testing.assert_allclose(loaded.stylise(images), model.stylise(images), atol=1e-6)
+    for a, b in zip(loaded.style_grams, model.style_grams, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    features = [keras.ops.convert_to_numpy(f) for f in loaded.extractor(images)]
+    expected = [keras.ops.convert_to_numpy(f) for f in extractor(images)]
+    for a, b in zip(features, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
 def test_random_crops_are_seeded_and_checked():
     img = RNG.random((20, 30, 3)).astype("float32")
     np.testing.assert_array_equal(st.random_crops([img], 3, 8, seed=1), st.random_crops([img], 3, 8, seed=1))
