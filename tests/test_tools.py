@@ -234,3 +234,36 @@ def test_bench_report_has_a_row_per_measured_family(tmp_path):
     table = (tmp_path / "results.md").read_text()
     assert "| dcgan | 08 | two-phase train_on_batch | 100 | 150 | 180 | 1.80 (fit_xla) | 900 |" in table
     assert json.loads((tmp_path / "results.json").read_text())["throughput"][0]["ratio"] == 1.8
+
+
+def _recording_notebook(name, value):
+    """A stamped notebook that glued ``name`` = ``value`` the way helpers.report.record does."""
+    nb = _executed_notebook()
+    nb.cells[2].outputs.append(new_output(
+        "display_data", data={"application/papermill.record/text/plain": repr(value), "text/plain": repr(value)},
+        metadata={"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}}))
+    return nb
+
+
+def test_prose_citing_another_chapters_figure_must_quote_its_current_value(tmp_path):
+    nbformat.write(_recording_notebook("ch99_fid", 13.3467), tmp_path / "other.ipynb")
+    nb = _executed_notebook()
+    nb.cells[0].source = "# Title\n\n% cite ch99_fid:.2f\nChapter 99 reached 13.35 in its book run."
+    assert _problems(tmp_path, nb) == []
+    nb.cells[0].source = "# Title\n\n% cite ch99_fid:.2f\nChapter 99 reached 13.53 in its book run."
+    assert any("cites ch99_fid = 13.35, but that number is not in the paragraph" in p for p in _problems(tmp_path, nb))
+    nb.cells[0].source = "% cite ch98_fid:.2f\nChapter 98 reached 13.35."
+    assert any("which no committed notebook records" in p for p in _problems(tmp_path, nb))
+    nb.cells[0].source = "% cite ch99_fid:d\nChapter 99 reached 13."
+    assert any("does not fit its value" in p for p in _problems(tmp_path, nb))
+
+
+def test_committed_citations_hold():
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    records = check_outputs.all_records(root)
+    cited = 0
+    for path in sorted(root.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert check_outputs.stale_citations(nb, records) == [], path.name
+        cited += sum(len(check_outputs.CITE.findall(c.source)) for c in nb.cells if c.cell_type == "markdown")
+    assert cited >= 4  # chapters 8, 9, 12 and 13 quote earlier chapters' FIDs

@@ -2,8 +2,17 @@
 
 A notebook fails when it has no stamp from ``tools/execute.py``, when its code changed after the
 outputs were made, when its execution counts do not run 1..n, when any output is an error or a
-traceback, when a ``show_source`` output no longer matches the helpers source it shows, or when its
-code draws figures but the outputs hold none.
+traceback, when a ``show_source`` output no longer matches the helpers source it shows, when its
+code draws figures but the outputs hold none, or when its prose quotes another chapter's recorded
+figure that has changed since.
+
+Prose cannot glue a value from another notebook, so a chapter that quotes one writes the number as
+text and marks the paragraph with a MyST comment line naming the record and its format::
+
+    % cite ch08_fid:.2f
+    Chapter 8's DCGAN reached a classifier FID of 13.35 in its book run.
+
+The check fails when the formatted recorded value no longer appears in that markdown cell.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import argparse
 import importlib
 import inspect
 import pkgutil
+import re
 import sys
 import textwrap
 from functools import cache
@@ -20,10 +30,11 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbstamp import STAMP_KEY, code_hash  # noqa: E402
+from nbstamp import STAMP_KEY, code_hash, recorded_values  # noqa: E402
 
 TRACEBACK_MARKERS = ("Traceback (most recent call last)",)
 FIGURE_MARKERS = ("plt.subplots(", "plots.image_grid(", "plots.plot_")
+CITE = re.compile(r"^%\s*cite\s+(?P<name>\w+)(?::(?P<spec>[^\s]+))?\s*$", re.MULTILINE)
 
 
 @cache
@@ -61,6 +72,37 @@ def stale_sources(nb) -> list[int]:
     return stale
 
 
+@cache
+def all_records(folder: Path) -> dict[str, object]:
+    """Every value recorded by the committed notebooks of ``folder``, by name."""
+    records: dict[str, object] = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        records.update(recorded_values(path))
+    return records
+
+
+def stale_citations(nb, records: dict[str, object]) -> list[str]:
+    """Problems with ``% cite NAME:SPEC`` lines: an unknown record, or prose that no longer quotes its value."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        prose = CITE.sub("", cell.source)
+        for match in CITE.finditer(cell.source):
+            name, spec = match["name"], match["spec"] or ""
+            if name not in records:
+                found.append(f"cites {name!r}, which no committed notebook records")
+                continue
+            try:
+                text = format(records[name], spec)
+            except (TypeError, ValueError):
+                found.append(f"cites {name} with the format {spec!r}, which does not fit its value {records[name]!r}")
+                continue
+            if text not in prose:
+                found.append(f"cites {name} = {text}, but that number is not in the paragraph; update the prose")
+    return found
+
+
 def problems(path: Path, expected_mode: str | None = "book") -> list[str]:
     """Everything wrong with the committed outputs of one notebook (empty when it is fine)."""
     nb = nbformat.read(path, as_version=4)
@@ -87,6 +129,8 @@ def problems(path: Path, expected_mode: str | None = "book") -> list[str]:
     if draws and not images:
         found.append(f"{path}: its code draws figures but no figure is in the outputs (executed with a "
                      f"non-inline matplotlib backend such as MPLBACKEND=Agg?); run `make execute NB={path}`")
+    for problem in stale_citations(nb, all_records(path.resolve().parent)):
+        found.append(f"{path}: {problem}")
     for i in stale_sources(nb):
         found.append(f"{path}: code cell {i} shows helpers source that has changed since; run `make execute NB={path}`")
     return found
