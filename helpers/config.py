@@ -205,15 +205,20 @@ def budget(chapter: str, mode: str) -> MappingProxyType:
     return MappingProxyType(dict(BUDGETS[chapter][mode]))
 
 
-def set_seed(seed: int = 42, deterministic: bool = True) -> None:
+def set_seed(seed: int = 42, deterministic: bool | None = None) -> None:
     """Seed Python, NumPy and TensorFlow; with ``deterministic`` also enable op determinism.
 
-    On a CPU the same seed then gives the same numbers run after run.
+    On a CPU the same seed then gives the same numbers run after run. ``None`` (the default) enables op
+    determinism only where no GPU is visible: on a GPU it would force slower deterministic kernels, and
+    Keras compiles no train step with XLA while it is on (``compile``'s ``jit_compile="auto"`` falls back
+    to plain graphs), so a Colab GPU keeps both speed-ups and the CPU runs of the book stay reproducible.
     """
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
+    if deterministic is None:
+        deterministic = not gpu_available()
     if deterministic:
         tf.config.experimental.enable_op_determinism()
 

@@ -97,3 +97,16 @@ def test_environment_report_names_the_libraries():
     for key in ("python", "tensorflow", "keras", "numpy", "gpu"):
         assert report[key]
     assert report["offline"] == "True"
+
+
+@pytest.mark.parametrize(("gpu", "expected"), [(False, 1), (True, 0)])
+def test_op_determinism_by_default_only_without_a_gpu(monkeypatch, gpu, expected):
+    import tensorflow as tf
+
+    calls = []
+    monkeypatch.setattr(config, "gpu_available", lambda: gpu)
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: calls.append(1))
+    config.set_seed(3)
+    assert len(calls) == expected
+    config.set_seed(3, deterministic=True)
+    assert len(calls) == expected + 1
