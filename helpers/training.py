@@ -211,6 +211,8 @@ def fit_or_load(
         _build(model, sample)  # the checkpoint callback saves after the first epoch, built or not
     nan_stop = StopOnNaN()
     saver = EpochCheckpoint(folder, name, history)
+    if hasattr(x, "take") and not hasattr(x, "shape"):  # a tf.data.Dataset
+        fit_kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; Keras warns when asked to
     try:
         model.fit(x, y, epochs=epochs, initial_epoch=start, verbose=verbose,
                   callbacks=[*callbacks, nan_stop, saver], **fit_kwargs)

@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import keras
 import numpy as np
@@ -121,7 +122,9 @@ def test_tf_dataset_input(tmp_path, xy):
     from helpers.data import to_tf_dataset
 
     ds = to_tf_dataset(*xy, batch_size=16)
-    hist = training.fit_or_load(_model(), ds, name="ae", epochs=1, directory=tmp_path, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no "shuffle=True was passed, but will be ignored"
+        hist = training.fit_or_load(_model(), ds, name="ae", epochs=1, directory=tmp_path, verbose=0)
     assert len(hist["loss"]) == 1
     # reload path must build from the dataset's first batch
     assert training.fit_or_load(_model(), ds, name="ae", epochs=1, directory=tmp_path, verbose=0) == hist
