@@ -286,6 +286,52 @@ def pad_to(images: np.ndarray, size: int = 32) -> np.ndarray:
     return np.pad(x, pad)
 
 
+# --------------------------------------------------------------------------- faces (chapters 12-13, full mode)
+def load_faces(side: int = 64, n: int = 50_000) -> np.ndarray:
+    """``n`` CelebA faces in [0, 1], ``(n, side, side, 3)``: the central 128x128 crop, resized with antialiasing.
+
+    CelebA comes from ``tensorflow_datasets`` (``celeb_a``), which downloads it on first use. Raises
+    :class:`DatasetUnavailable`, saying why, when offline, when ``tensorflow_datasets`` is missing or when
+    the download fails (its host often refuses automated downloads).
+    """
+    if config.offline():
+        raise DatasetUnavailable("CelebA has to be downloaded and GENBOOK_OFFLINE is set; unset it on a machine "
+                                 "with internet access (Colab), or train on Fashion-MNIST instead.")
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError as err:
+        raise DatasetUnavailable("CelebA is loaded with tensorflow_datasets, which is not installed: "
+                                 "`pip install tensorflow-datasets` (Colab has it).") from err
+    import tensorflow as tf
+
+    try:
+        celeba = tfds.load("celeb_a", split="train", shuffle_files=False)
+        faces = celeba.take(n).map(lambda e: tf.image.resize(
+            tf.image.crop_to_bounding_box(e["image"], 45, 25, 128, 128), (side, side), antialias=True) / 255.0)
+        return np.stack(list(faces.as_numpy_iterator())).astype("float32")
+    except Exception as err:  # noqa: BLE001 - any download or decoding failure gets the same clear error
+        raise DatasetUnavailable(f"CelebA could not be downloaded ({type(err).__name__}: {str(err)[:200]}).") from err
+
+
+def growing_gan_images(dataset: str, resolution: int, n: int, fallback: np.ndarray) -> tuple[np.ndarray, str]:
+    """The training images of the progressive and style-based GANs, in [0, 1], and a description.
+
+    ``dataset="celeba"`` gives :func:`load_faces` at ``resolution`` where they can be downloaded; otherwise,
+    and for ``"fashion_mnist"``, the first ``n`` of ``fallback`` (28x28 grey images, ``(N, 28, 28)`` or
+    ``(N, 28, 28, 1)``) padded to 32x32, with a message when CelebA was asked for and could not be had.
+    """
+    key = dataset.strip().lower().replace("-", "_")
+    if key not in ("celeba", "fashion_mnist"):
+        raise UnknownDataset(f"Unknown data set {dataset!r} for the growing GANs: use 'celeba' or 'fashion_mnist'.")
+    if key == "celeba":
+        try:
+            return load_faces(resolution, n), f"CelebA faces, {resolution}x{resolution}"
+        except DatasetUnavailable as err:
+            print(f"{err}\nFalling back to Fashion-MNIST padded to 32x32.")
+    x = pad_to(np.asarray(fallback, dtype="float32")[:n], 32)
+    return (x if x.ndim == 4 else x[..., None]), "Fashion-MNIST padded to 32x32"
+
+
 # --------------------------------------------------------------------------- emoji in two styles (CycleGAN)
 EMOJI_VERSION = "16.0.0"
 EMOJI_STYLES = ("google", "twitter")

@@ -1,5 +1,6 @@
 import gzip
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -197,3 +198,27 @@ def test_load_image_sources_and_errors():
         data.load_image("https://example.org/x.jpg")
     if data.DARKNET_DATA_DIR.joinpath("scream.jpg").exists():
         assert data.load_image("scream", 16).shape == (16, 16, 3)
+
+
+def test_faces_need_a_download_and_say_so(monkeypatch):
+    monkeypatch.setenv("GENBOOK_OFFLINE", "1")
+    with pytest.raises(data.DatasetUnavailable, match="GENBOOK_OFFLINE"):
+        data.load_faces(32, 10)
+    monkeypatch.setenv("GENBOOK_OFFLINE", "0")
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # as if not installed
+    with pytest.raises(data.DatasetUnavailable, match="pip install tensorflow-datasets"):
+        data.load_faces(32, 10)
+
+
+def test_growing_gan_images_fall_back_to_padded_fashion_mnist(monkeypatch, capsys):
+    monkeypatch.setenv("GENBOOK_OFFLINE", "1")
+    grey = np.random.default_rng(0).random((6, 28, 28, 1)).astype("float32")
+    x, source = data.growing_gan_images("celeba", 64, 4, grey)
+    assert "Falling back to Fashion-MNIST" in capsys.readouterr().out
+    assert source == "Fashion-MNIST padded to 32x32" and x.shape == (4, 32, 32, 1) and x.dtype == np.float32
+    np.testing.assert_array_equal(x[:, 2:30, 2:30], grey[:4])
+    assert not x[:, :2].any() and not x[:, :, 30:].any()
+    flat, _ = data.growing_gan_images("fashion-mnist", 32, 3, grey[..., 0])
+    assert flat.shape == (3, 32, 32, 1) and capsys.readouterr().out == ""
+    with pytest.raises(data.UnknownDataset, match="'celeba' or 'fashion_mnist'"):
+        data.growing_gan_images("ffhq", 64, 3, grey)
