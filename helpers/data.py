@@ -328,7 +328,7 @@ def growing_gan_images(dataset: str, resolution: int, n: int, fallback: np.ndarr
             return load_faces(resolution, n), f"CelebA faces, {resolution}x{resolution}"
         except DatasetUnavailable as err:
             print(f"{err}\nFalling back to Fashion-MNIST padded to 32x32.")
-    x = pad_to(np.asarray(fallback, dtype="float32")[:n], 32)
+    x = pad_to(np.asarray(fallback[:n], dtype="float32"), 32)
     return (x if x.ndim == 4 else x[..., None]), "Fashion-MNIST padded to 32x32"
 
 

@@ -136,8 +136,13 @@ def _build(model: keras.Model, sample: Any) -> None:
         model.optimizer.build(model.trainable_variables)
 
 
+def _is_dataset(x: Any) -> bool:
+    """True for a ``tf.data.Dataset`` (it has ``take`` but, unlike arrays and tensors, no ``shape``)."""
+    return hasattr(x, "take") and not hasattr(x, "shape")
+
+
 def _first_batch(x: Any) -> Any:
-    if hasattr(x, "take") and not hasattr(x, "shape"):  # a tf.data.Dataset
+    if _is_dataset(x):
         element = next(iter(x.take(1)))
         return element[0] if isinstance(element, tuple) else element
     return x[:1]
@@ -211,7 +216,7 @@ def fit_or_load(
         _build(model, sample)  # the checkpoint callback saves after the first epoch, built or not
     nan_stop = StopOnNaN()
     saver = EpochCheckpoint(folder, name, history)
-    if hasattr(x, "take") and not hasattr(x, "shape"):  # a tf.data.Dataset
+    if _is_dataset(x):
         fit_kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; Keras warns when asked to
     try:
         model.fit(x, y, epochs=epochs, initial_epoch=start, verbose=verbose,

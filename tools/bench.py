@@ -209,6 +209,8 @@ def measure(family: str, steps: int, repeats: int = 3) -> dict[str, Any]:
         try:
             fit(2)  # warm-up: traces (and with XLA compiles) the train function
         except Exception as err:  # noqa: BLE001 - a model XLA cannot compile is reported, not fatal
+            if not jit:
+                raise
             result["xla_error"] = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
             continue
         runs["fit_xla" if jit else "fit"] = fit
