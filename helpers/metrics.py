@@ -96,22 +96,24 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (rows are samples).
 
     ``|mu_a - mu_b|^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))``; with Inception features this is the FID.
-    """
-    from scipy.linalg import sqrtm
 
+    Only the trace of the matrix square root is needed, and ``C_a C_b`` has the same eigenvalues as the
+    symmetric ``S C_b S`` with ``S = C_a^(1/2)``, so the trace is the sum of the square roots of those
+    eigenvalues (``numpy.linalg.eigh``). Unlike ``scipy.linalg.sqrtm`` of the product, this stays exact
+    and silent when the covariances are singular, as they are for features with dead ReLU units.
+    """
     a, b = np.asarray(features_a, dtype=np.float64), np.asarray(features_b, dtype=np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"Expected two (n, d) feature arrays with the same d, got {a.shape} and {b.shape}.")
     if min(len(a), len(b)) < 2:
         raise ValueError("Each feature set needs at least 2 samples to estimate a covariance.")
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean = sqrtm(cov_a @ cov_b)
-    if not np.isfinite(covmean).all():  # nearly singular product: regularise as the FID reference code does
-        eps = 1e-6 * np.eye(a.shape[1])
-        covmean = sqrtm((cov_a + eps) @ (cov_b + eps))
-    covmean = np.real(covmean)
-    return float(max(0.0, np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * covmean)))
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    eigvals, eigvecs = np.linalg.eigh(cov_a)
+    sqrt_a = (eigvecs * np.sqrt(np.clip(eigvals, 0.0, None))) @ eigvecs.T
+    product = sqrt_a @ cov_b @ sqrt_a
+    trace_sqrt = np.sum(np.sqrt(np.clip(np.linalg.eigvalsh((product + product.T) / 2.0), 0.0, None)))
+    return float(max(0.0, np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2.0 * trace_sqrt))
 
 
 def kernel_inception_distance(features_a: np.ndarray, features_b: np.ndarray, n_subsets: int = 10,

@@ -86,6 +86,23 @@ def test_frechet_distance_is_zero_for_identical_sets_symmetric_and_grows_with_a_
         frechet_distance(a, b[:, :3])
 
 
+def test_frechet_distance_is_silent_and_exact_with_dead_features():
+    """Dead ReLU units make the covariances singular; the distance ignores them, with no warning."""
+    import warnings
+
+    from helpers.metrics import frechet_distance
+
+    rng = np.random.default_rng(3)
+    live_a, live_b = rng.normal(size=(500, 6)), rng.normal(size=(500, 6)) * 1.3 + 0.2
+    dead = np.zeros((500, 4))  # always-zero features, as an untrained or collapsed unit gives
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's sqrtm of the singular product warned here
+        with_dead = frechet_distance(np.hstack([live_a, dead]), np.hstack([live_b, dead]))
+    assert with_dead == pytest.approx(frechet_distance(live_a, live_b), rel=1e-9)
+    cov_a, cov_b = np.cov(live_a, rowvar=False), np.cov(live_b, rowvar=False)
+    assert with_dead == pytest.approx(_gaussian_fd(live_a.mean(0), cov_a, live_b.mean(0), cov_b), rel=1e-9)
+
+
 def test_kid_is_unbiased_around_zero_for_one_distribution_and_positive_for_two():
     from helpers.metrics import kernel_inception_distance
 
