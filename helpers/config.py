@@ -92,7 +92,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     "ch08": {
         "smoke": {"train_size": 500, "epochs": 1, "cgan_epochs": 1, "clf_epochs": 1, "fid_n": 200, "share_n": 500,
                   "pool_n": 300},
-        "book": {"train_size": 55_000, "epochs": 3, "cgan_epochs": 4, "clf_epochs": 2, "fid_n": 5_000,
+        "book": {"train_size": 55_000, "epochs": 4, "cgan_epochs": 5, "clf_epochs": 2, "fid_n": 5_000,
                  "share_n": 10_000, "pool_n": 2_000},
         "full": {"train_size": 55_000, "epochs": 30, "cgan_epochs": 30, "clf_epochs": 5, "fid_n": 5_000,
                  "share_n": 10_000, "pool_n": 5_000},
