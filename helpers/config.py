@@ -57,7 +57,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "n_seeds": 5, "clf_epochs": 60},
     },
     "ch03": {
-        "smoke": {"train_size": 1_000, "epochs": 1, "code_size": 30, "test_size": 1_000, "sweep_code_sizes": (5, 120)},
+        "smoke": {"train_size": 500, "epochs": 1, "code_size": 30, "test_size": 500, "sweep_code_sizes": (5,)},
         "book": {"train_size": 20_000, "epochs": 6, "code_size": 30, "test_size": 10_000,
                  "sweep_code_sizes": (5, 30, 120)},
         "full": {"train_size": 55_000, "epochs": 20, "code_size": 30, "test_size": 10_000,
