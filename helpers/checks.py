@@ -14,7 +14,11 @@ exercise                       checker
 =============================  ==============================================================
 ch00-ink                       :func:`check_class_ink`
 ch01-axes                      :func:`check_pca_axes`
+ch01-bias                      :func:`check_no_bias`
 ch01-symmetry                  :func:`check_symmetry`
+ch02-depth                     :func:`check_deeper_autoencoder`
+ch02-tsne-pca                  :func:`check_pca_projection`
+ch02-fewer-labels              :func:`check_fewer_labels`
 ch03-params                    :func:`check_param_counts`
 chapter 5, ``MySampling``      :func:`check_sampling_layer`
 ch05-beta                      :func:`check_beta_vae`
@@ -83,6 +87,36 @@ def _to_numpy(tensor) -> np.ndarray:
 
     return np.asarray(ops.convert_to_numpy(tensor), dtype=np.float64)
 
+
+def _predict(model, x, batch_size: int = 1024) -> np.ndarray:
+    """``model.predict(x)`` as a float64 array."""
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+
+
+def _history_dict(history) -> dict:
+    """A Keras ``History`` (or its ``.history`` dict) as a dict of lists."""
+    history = getattr(history, "history", history)
+    if not isinstance(history, dict):
+        raise TypeError(f"Pass the History that fit returns (or its .history dict), got {type(history).__name__}.")
+    return history
+
+
+def _as_float(value) -> float | None:
+    """A single number as a float, or None when ``value`` is not one number."""
+    array = _numeric(value)
+    if array is None or array.size != 1:
+        return None
+    return float(array.reshape(()))
+
+
+def _mean_image_mse(x) -> float:
+    """The MSE of answering the mean image every time: a trained model must do much better."""
+    x = np.asarray(x, dtype=np.float64)
+    return float(np.mean((x - x.mean(axis=0)) ** 2))
+
+
+def _isclose(a: float, b: float, rel: float = 1e-3, abs_tol: float = 1e-6) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
 
 # --------------------------------------------------------------------------- chapter 0
 def check_class_ink(ink, x_train, y_train, class_names=None) -> CheckResult:
@@ -289,6 +323,183 @@ def _diagnose_symmetry(twin, enc, dec, recon_change: float) -> str:
     if not np.allclose(bd_t, bd, **tol):
         return lead + "The decoder's bias must stay exactly as it was."
     return lead + "The weights look right; check that the twin's layers are the ones you set."
+
+
+def _bias_free_plane_mse(X: np.ndarray, k: int) -> float:
+    """The smallest mean squared error of a rank-``k`` linear reconstruction through the origin (no bias)."""
+    singular = np.linalg.svd(X, compute_uv=False)
+    return float(np.sum(singular[k:] ** 2) / X.size)
+
+
+def check_no_bias(model, X, mse_pca: float | None = None) -> CheckResult:
+    """ch01-bias: a bias-free linear autoencoder trained on the centred cloud reaches PCA's error.
+
+    ``model`` is the loop's last model (trained on ``X - X.mean(axis=0)``). The reference errors are the
+    best that any plane through the origin can do, on the centred and on the uncentred cloud (an SVD
+    without centring), so the check judges the model against what its architecture allows.
+
+    Call: ``checks.check_no_bias(no_bias, X, mse_pca)``.
+    """
+    if not hasattr(model, "predict"):
+        raise TypeError(f"model must be the trained Keras model no_bias, got {type(model).__name__}.")
+    X = _data_matrix(X)
+    enc, dec = _linear_layers(model)
+    if getattr(enc, "bias", None) is not None or getattr(dec, "bias", None) is not None:
+        return _wrong("your model has biases, so it can shift its plane away from the origin like plane_ae: build "
+                      "it with linear_autoencoder(3, 2, use_bias=False).")
+    k = int(enc.units)
+    centred = X - X.mean(axis=0)
+    best_c, best_u = _bias_free_plane_mse(centred, k), _bias_free_plane_mse(X, k)
+    pca = float(mse_pca) if mse_pca is not None else best_c
+    try:
+        mse_c = float(np.mean((_predict(model, centred.astype("float32")) - centred) ** 2))
+        mse_u = float(np.mean((_predict(model, X.astype("float32")) - X) ** 2))
+    except Exception as err:  # noqa: BLE001
+        return _error("running your model on X", err)
+    if mse_c <= 1.1 * best_c + 1e-9:
+        return _correct(f"on the centred cloud your model's error is {mse_c / pca:.2f} x PCA's, as good as a plane "
+                        f"through the origin gets. On the uncentred X even the best bias-free plane has "
+                        f"{best_u / pca:.2f} x PCA's error: it must pass through the origin, far from the cloud.")
+    if mse_u <= 1.1 * best_u + 1e-9:
+        return _wrong(f"this model fits the uncentred X (error {mse_u / pca:.2f} x PCA's there, {mse_c / pca:.2f} x on "
+                      "the centred cloud): the loop's last model should be the one trained on X - X.mean(axis=0).")
+    return _wrong(f"on the centred cloud your model's error is {mse_c / pca:.2f} x PCA's, where a bias-free plane can "
+                  f"reach {best_c / pca:.2f} x: train it on X - X.mean(axis=0) with the same optimiser and epochs as "
+                  "plane_ae.")
+
+
+# --------------------------------------------------------------------------- chapter 2
+def check_deeper_autoencoder(deeper, x_test, reference_mse: float | None = None, hidden: tuple[int, ...] = (300, 100),
+                             code_size: int = 30) -> CheckResult:
+    """ch02-depth: a trained ``dense_autoencoder(code_size=30, hidden=(300, 100))``.
+
+    Checks the layer sizes and that the model reconstructs the first 1,000 test images far better than
+    the mean image does (i.e. that it was trained); reports its parameter count and test MSE beside
+    ``reference_mse``, the one-hidden-layer model's.
+
+    Call: ``checks.check_deeper_autoencoder(deeper, fashion.x_test, report.RECORDED["ch02_ae_mse"])``.
+    """
+    import keras
+
+    if not hasattr(deeper, "layers") or not hasattr(deeper, "predict"):
+        raise TypeError(f"deeper must be a Keras autoencoder, got {type(deeper).__name__}.")
+    x = np.asarray(x_test[:1000], dtype="float32")
+    n_pixels = int(np.prod(x.shape[1:]))
+    units = [layer.units for layer in _weighted_layers(deeper) if isinstance(layer, keras.layers.Dense)]
+    expected = [*hidden, code_size, *reversed(hidden), n_pixels]
+    if units != expected:
+        if units == [*reversed(hidden), code_size, *hidden, n_pixels]:
+            return _wrong(f"your hidden layers are {tuple(reversed(hidden))}, narrowing towards the input: list them "
+                          f"from the input to the code, hidden={hidden}.")
+        if len(units) == len(expected) and units[len(hidden)] != code_size:
+            return _wrong(f"your code has {units[len(hidden)]} units; the comparison needs the same code size, "
+                          f"code_size={code_size}.")
+        return _wrong(f"your model's dense layers have {units} units, expected {expected}: build "
+                      f"dense_autoencoder(code_size={code_size}, hidden={hidden}).")
+    try:
+        mse = float(np.mean((_predict(deeper, x) - x) ** 2))
+    except Exception as err:  # noqa: BLE001
+        return _error("reconstructing test images with your model", err)
+    baseline = _mean_image_mse(x)
+    if not mse < 0.5 * baseline:
+        return _wrong(f"its test MSE ({mse:.4f}) is no better than always drawing the mean image ({baseline:.4f}): "
+                      "train it (compile, then training.fit_or_load as for the other models) before measuring.")
+    message = (f"hidden layers {hidden} around a {code_size}-unit code, {deeper.count_params():,} parameters, "
+               f"test MSE {mse:.5f} on the first {len(x):,} test images")
+    if reference_mse is not None:
+        message += f" (the one-hidden-layer model: {float(reference_mse):.5f})"
+    return _correct(message + ".")
+
+
+def check_pca_projection(projected, codings) -> CheckResult:
+    """ch02-tsne-pca: ``projected`` must be the 2-D PCA projection of ``codings`` (each axis up to its sign).
+
+    Call: ``checks.check_pca_projection(projected, codings)``.
+    """
+    codes = np.asarray(codings, dtype=np.float64)
+    codes = codes.reshape(len(codes), -1)
+    centred = codes - codes.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    reference = centred @ vt[:2].T
+    answer = _numeric(projected)
+    if answer is None:
+        return _wrong("could not read `projected` as an array of numbers.")
+    n = len(codes)
+    if answer.shape == (2, n) and n != 2:
+        return _wrong(f"your array has shape {answer.shape}, one row per axis: PCA's fit_transform gives one row per "
+                      f"coding, shape {(n, 2)} (transpose it).")
+    if answer.ndim != 2 or answer.shape[0] != n:
+        return _wrong(f"expected one row per coding, shape {(n, 2)}, got {answer.shape}: project the same {n} "
+                      "codings that t-SNE embedded.")
+    if answer.shape[1] != 2:
+        return _wrong(f"your projection has {answer.shape[1]} columns: use PCA(n_components=2) for a 2-D plot.")
+    scale = float(np.abs(reference).max()) + 1e-12
+    tol = dict(rtol=1e-3, atol=1e-3 * scale)
+
+    def aligned(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        signs = np.where(np.sum(a * b, axis=0) < 0, -1.0, 1.0)
+        return a * signs
+
+    share = float(np.sum(singular[:2] ** 2) / np.sum(singular**2))
+    if np.allclose(aligned(answer, reference), reference, **tol):
+        return _correct(f"this is PCA's 2-D projection of the codings (up to the sign of each axis, which PCA leaves "
+                        f"free); the two axes keep {share:.0%} of the codings' variance.")
+    shifted = answer - answer.mean(axis=0)
+    if np.allclose(aligned(shifted, reference), reference, **tol):
+        return _wrong("your projection is PCA's up to a constant offset: you projected the codings without "
+                      "subtracting their mean. PCA centres the data (fit_transform does it for you).")
+    if np.allclose(aligned(answer[:, ::-1], reference), reference, **tol):
+        return _wrong("the two columns are swapped: the first should be the axis of largest variance.")
+    std = reference.std(axis=0) + 1e-12
+    if np.allclose(aligned(shifted / (shifted.std(axis=0) + 1e-12), reference / std), reference / std, rtol=1e-3,
+                   atol=1e-3 * float(np.abs(reference / std).max())):
+        return _correct("this is PCA's projection of the codings with each axis scaled to unit variance "
+                        "(whitened); without whiten=True the plot keeps the true proportions of the two axes.")
+    return _wrong("this is not the PCA projection of `codings`: fit PCA(n_components=2) on the codings themselves "
+                  "(not on the images or on the t-SNE embedding) and use fit_transform(codings).")
+
+
+def check_fewer_labels(idx, tuned, tuned_acc, x_test, y_test, n_labels: int = 100,
+                       scratch_acc: float | None = None) -> CheckResult:
+    """ch02-fewer-labels: 100 distinct labelled images, an unfrozen encoder, and the fine-tuned accuracy.
+
+    ``tuned_acc`` is compared with ``tuned``'s accuracy on ``(x_test, y_test)``, recomputed here.
+
+    Call: ``checks.check_fewer_labels(idx, tuned, tuned_acc, fashion.x_test, fashion.y_test, scratch_acc=scratch_acc)``.
+    """
+    import keras
+
+    if not isinstance(tuned, keras.Model):
+        raise TypeError(f"tuned must be the fine-tuned Keras classifier, got {type(tuned).__name__}.")
+    chosen = _numeric(idx)
+    if chosen is None or chosen.ndim != 1:
+        return _wrong("`idx` should be a 1-D array of training-image indices.")
+    if len(chosen) != n_labels:
+        return _wrong(f"you chose {len(chosen)} labelled images; the exercise uses {n_labels}.")
+    if len(np.unique(chosen)) < len(chosen):
+        return _wrong(f"`idx` repeats some images ({len(chosen) - len(np.unique(chosen))} duplicates): draw them "
+                      "with replace=False.")
+    encoders = [layer for layer in tuned.layers if isinstance(layer, keras.Model)]
+    if encoders and not encoders[0].trainable:
+        return _wrong("the encoder inside `tuned` is still frozen: set encoder_100.trainable = True before the "
+                      "fine-tuning call (train_classifier compiles again, which makes the change take effect).")
+    answer = _as_float(tuned_acc)
+    if answer is None:
+        return _wrong("`tuned_acc` should be one number, the accuracy that train_classifier returns.")
+    predicted = np.argmax(_predict(tuned, np.asarray(x_test)), axis=-1)
+    accuracy = float(np.mean(predicted == np.asarray(y_test).reshape(-1)))
+    if not abs(answer - accuracy) <= 2e-3:
+        if _isclose(answer, 100 * accuracy, rel=1e-2):
+            return _wrong("tuned_acc looks like a percentage; keep the fraction that evaluate returns.")
+        return _wrong(f"tuned_acc is {answer:.3f}, but the fine-tuned model scores {accuracy:.3f} on the test set: "
+                      "report the accuracy that the last train_classifier call (the fine-tuning) returns.")
+    if accuracy < 0.2:
+        return _wrong(f"a test accuracy of {accuracy:.3f} is barely above chance (0.1): were the classifiers trained?")
+    message = f"{n_labels} distinct images, the encoder unfrozen for fine-tuning, test accuracy {accuracy:.3f}"
+    if scratch_acc is not None:
+        gap = accuracy - float(scratch_acc)
+        message += f", {abs(gap) * 100:.1f} points {'above' if gap >= 0 else 'below'} the scratch classifier"
+    return _correct(message + ".")
 
 
 # --------------------------------------------------------------------------- chapter 3

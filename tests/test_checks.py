@@ -8,7 +8,13 @@ from keras import ops
 from sklearn.decomposition import PCA
 
 from helpers import checks, config, losses
-from helpers.models.autoencoders import conv_autoencoder, linear_autoencoder, recurrent_autoencoder
+from helpers.models.autoencoders import (
+    conv_autoencoder,
+    dense_autoencoder,
+    encoder_classifier,
+    linear_autoencoder,
+    recurrent_autoencoder,
+)
 from helpers.models.vae import VAE, dense_vae
 
 
@@ -115,6 +121,78 @@ def test_symmetry(plane):
     fails(checks.check_symmetry(make_twin(plane_ae, A, decoder=lambda A_t, k: np.linalg.inv(A_t.T) @ k), plane_ae, X),
           "inv(A) where inv(A.T)")
     fails(checks.check_symmetry(plane_ae, plane_ae, X), "plane_ae itself")
+
+
+def bias_free(X, centre):
+    """A bias-free linear autoencoder whose plane is the best one through the origin for X (centred or not)."""
+    data = X - X.mean(axis=0) if centre else X
+    vt = np.linalg.svd(data, full_matrices=False)[2][:2]
+    model = linear_autoencoder(3, 2, use_bias=False)
+    model.encoder.layers[-1].set_weights([vt.T])
+    model.decoder.layers[-1].set_weights([vt])
+    return model
+
+
+def test_no_bias(plane):
+    X, pca, plane_ae = plane
+    mse_pca = float(np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2))
+    result = passes(checks.check_no_bias(bias_free(X, centre=True), X, mse_pca))
+    assert "1.00 x PCA's" in result.message
+    fails(checks.check_no_bias(bias_free(X, centre=False), X, mse_pca), "fits the uncentred X")
+    fails(checks.check_no_bias(plane_ae, X, mse_pca), "has biases", "use_bias=False")
+    fails(checks.check_no_bias(linear_autoencoder(3, 2, use_bias=False), X, mse_pca), "train it on X - X.mean")
+
+
+# --------------------------------------------------------------------------- chapter 2
+def copying(model, factor=0.98):
+    """Stand in for training: the model's predict returns (nearly) its input."""
+    model.predict = lambda x, **kwargs: np.asarray(x) * factor
+    return model
+
+
+def test_deeper_autoencoder():
+    x_test = np.random.default_rng(0).random((50, 28, 28)).astype("float32")
+    deeper = copying(dense_autoencoder(code_size=30, hidden=(300, 100)))
+    result = passes(checks.check_deeper_autoencoder(deeper, x_test, 0.0128))
+    assert "538,014 parameters" in result.message and "0.01280" in result.message
+    fails(checks.check_deeper_autoencoder(copying(dense_autoencoder(code_size=30, hidden=(100, 300))), x_test),
+          "narrowing towards the input")
+    fails(checks.check_deeper_autoencoder(copying(dense_autoencoder(code_size=20, hidden=(300, 100))), x_test),
+          "code has 20 units")
+    fails(checks.check_deeper_autoencoder(dense_autoencoder(code_size=30, hidden=(300, 100)), x_test),
+          "no better than always drawing the mean image")
+
+
+def test_pca_projection():
+    rng = np.random.default_rng(0)
+    codings = (rng.normal(size=(60, 30)) * np.linspace(3, 0.1, 30) + 2.0).astype("float32")
+    pca = PCA(n_components=2).fit(codings)
+    projected = pca.transform(codings)
+    passes(checks.check_pca_projection(projected, codings))
+    passes(checks.check_pca_projection(projected * [-1, 1], codings))
+    assert "whitened" in passes(checks.check_pca_projection(projected / projected.std(axis=0), codings)).message
+    fails(checks.check_pca_projection(codings @ pca.components_.T, codings), "without subtracting their mean")
+    fails(checks.check_pca_projection(projected[:, ::-1], codings), "columns are swapped")
+    fails(checks.check_pca_projection(projected.T, codings), "transpose it")
+    fails(checks.check_pca_projection(PCA(2).fit_transform(rng.normal(size=(60, 30))), codings),
+          "not the PCA projection")
+
+
+def test_fewer_labels():
+    rng = np.random.default_rng(0)
+    encoder = dense_autoencoder(input_shape=(4, 4), code_size=3, hidden=(8,)).encoder
+    tuned = encoder_classifier(encoder, trainable=False)
+    encoder.trainable = True
+    x = rng.random((40, 4, 4)).astype("float32")
+    y = np.argmax(tuned.predict(x, verbose=0), axis=-1)  # labels this classifier gets all right
+    idx = rng.choice(1000, size=100, replace=False)
+    result = passes(checks.check_fewer_labels(idx, tuned, 1.0, x, y, scratch_acc=0.9))
+    assert "10.0 points above" in result.message
+    fails(checks.check_fewer_labels(rng.choice(120, size=100), tuned, 1.0, x, y), "replace=False")
+    fails(checks.check_fewer_labels(idx, tuned, 0.5, x, y), "the last train_classifier call")
+    fails(checks.check_fewer_labels(idx[:50], tuned, 1.0, x, y), "you chose 50")
+    encoder.trainable = False
+    fails(checks.check_fewer_labels(idx, tuned, 1.0, x, y), "still frozen")
 
 
 # --------------------------------------------------------------------------- ch03-params
