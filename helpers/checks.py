@@ -20,6 +20,14 @@ ch02-depth                     :func:`check_deeper_autoencoder`
 ch02-tsne-pca                  :func:`check_pca_projection`
 ch02-fewer-labels              :func:`check_fewer_labels`
 ch03-params                    :func:`check_param_counts`
+ch03-code-size                 :func:`check_code_sweep`
+ch03-columns                   :func:`check_column_reader`
+ch03-shift                     :func:`check_shifted_images`
+ch04-pretrain                  :func:`check_pretrained_copy`
+ch04-retrieval                 :func:`check_neighbour_agreement`
+ch04-noise-sweep               :func:`check_noise_sweep`
+ch04-kl-weight                 :func:`check_kl_sweep`
+ch04-cross-noise               :func:`check_cross_noise_inputs`
 chapter 5, ``MySampling``      :func:`check_sampling_layer`
 ch05-beta                      :func:`check_beta_vae`
 ch05-kl-check                  :func:`check_kl_estimate`
@@ -583,6 +591,371 @@ def check_param_counts(counts, model) -> CheckResult:
         lines.append(f"layer {i + 1} ({names[i]}): you counted {int(answer[i]):,}, Keras has {actual[i]:,}"
                      + (f"; {hint}" if hint else ""))
     return _wrong(f"{len(wrong)} of {len(actual)} layers are off:\n  " + "\n  ".join(lines))
+
+
+def _bce(x: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(np.mean(-(x * np.log(p) + (1 - x) * np.log(1 - p))))
+
+
+def _err_hint(err: float, x: np.ndarray, recon: np.ndarray, what: str) -> str:
+    """Why ``err`` could differ from the pixel MSE of ``recon`` against ``x``."""
+    mse = float(np.mean((recon - x) ** 2))
+    if _isclose(err, _bce(x, recon), rel=2e-2):
+        return (f"{what} is the binary cross-entropy (the training loss, as model.evaluate reports it), not the MSE: "
+                "use metrics.pixel_mse(x_eval, reconstructions)")
+    if _isclose(err, math.sqrt(mse), rel=1e-3):
+        return f"{what} is the root of the MSE: report metrics.pixel_mse itself"
+    return f"{what} is {err:.4f}, but this model's pixel MSE on x_eval is {mse:.4f}: measure it on the first 1,000 " \
+           "test images with metrics.pixel_mse"
+
+
+def check_code_sweep(model, err, x_eval, code_size: int = 120) -> CheckResult:
+    """ch03-code-size: the sweep's last model (code size 120) and its test MSE ``err`` on ``x_eval``.
+
+    Recomputes the MSE, checks that the model was trained (much better than the mean image), and reports
+    which layers grow with the code size.
+
+    Call: ``checks.check_code_sweep(model, err, x_eval)``.
+    """
+    import keras
+
+    if not hasattr(model, "encoder") or not hasattr(model, "predict"):
+        raise TypeError(f"model must be the sweep's last conv_autoencoder, got {type(model).__name__}.")
+    code = int(model.encoder.outputs[0].shape[-1])
+    if code != code_size:
+        return _wrong(f"`model` has a code of {code} units; after the loop it should be the sweep's last model, code "
+                      f"size {code_size}. Loop over settings['sweep_code_sizes'] and build conv_autoencoder("
+                      "code_size=size) inside the loop.")
+    x = np.asarray(x_eval, dtype=np.float64)
+    answer = _as_float(err)
+    if answer is None:
+        return _wrong("`err` should be one number, the MSE on x_eval.")
+    try:
+        recon = _predict(model, x.astype("float32"))
+    except Exception as err_:  # noqa: BLE001
+        return _error("reconstructing x_eval with your model", err_)
+    mse = float(np.mean((recon - x) ** 2))
+    if not _isclose(answer, mse, rel=1e-3):
+        return _wrong(_err_hint(answer, x, recon, "err") + ".")
+    baseline = _mean_image_mse(x)
+    if not mse < 0.6 * baseline:
+        return _wrong(f"an MSE of {mse:.4f} is hardly better than drawing the mean image ({baseline:.4f}): fit each "
+                      "model (for settings['epochs'] epochs) before measuring it.")
+    dense = [layer for layer in _weighted_layers(model) if isinstance(layer, keras.layers.Dense)]
+    message = f"code size {code}, test MSE {mse:.4f}."
+    if len(dense) >= 2:
+        d = int(dense[0].kernel.shape[0])
+        message += (f" Only the two dense layers beside the code grow with it, by {d + 1} (encoder) and {d} "
+                    "(decoder) parameters per code unit; the convolutions stay the same.")
+    return _correct(message)
+
+
+def check_column_reader(transform, model, err, x_eval) -> CheckResult:
+    """ch03-columns: ``transform`` must transpose each image, and ``err`` be the column reader's MSE.
+
+    ``transform`` is the loop's last one (the columns'), ``model`` the column reader trained on
+    transposed images, ``err`` its MSE on the transposed ``x_eval``.
+
+    Call: ``checks.check_column_reader(transform, model, err, x_eval)``.
+    """
+    if not callable(transform):
+        return _wrong("`transform` should be the function that turns a batch of images into their transposes.")
+    probe = np.random.default_rng(0).random((2, 3, 4)).astype("float32")
+    try:
+        out = np.asarray(transform(probe), dtype=np.float64)
+    except Exception as err_:  # noqa: BLE001
+        return _error("transform on a batch of two 3x4 images", err_)
+    expected = np.transpose(probe, (0, 2, 1))
+    if out.shape == (4, 3, 2):
+        return _wrong("np.transpose(x) without axes reverses all the axes, the batch axis too: use "
+                      "np.transpose(x, (0, 2, 1)), which swaps rows and columns of every image.")
+    if out.shape == probe.shape and np.allclose(out, probe):
+        return _wrong("`transform` leaves the images as they are (that is the row reader's); the column reader "
+                      "needs np.transpose(x, (0, 2, 1)).")
+    if out.shape != expected.shape or not np.allclose(out, expected):
+        if out.shape == expected.shape and any(np.allclose(out, alt) for alt in (
+                np.rot90(probe, 1, axes=(1, 2)), np.rot90(probe, -1, axes=(1, 2)))):
+            return _wrong("`transform` rotates the images; reading columns from left to right needs a transpose, "
+                          "np.transpose(x, (0, 2, 1)), so that row i of the new image is column i of the old one.")
+        return _wrong(f"`transform` turns images of shape (3, 4) into {out.shape[1:]}, not into their transposes: use "
+                      "np.transpose(x, (0, 2, 1)).")
+    answer = _as_float(err)
+    if answer is None:
+        return _wrong("`err` should be one number, the column reader's MSE.")
+    x = np.asarray(x_eval, dtype=np.float64)
+    flipped = np.transpose(x, (0, 2, 1))
+    try:
+        recon = _predict(model, flipped.astype("float32"))
+    except Exception as err_:  # noqa: BLE001
+        return _error("running your column reader on the transposed x_eval", err_)
+    mse = float(np.mean((recon - flipped) ** 2))
+    if _isclose(answer, mse, rel=1e-3):
+        return _correct(f"`transform` swaps rows and columns, and {mse:.4f} is the column reader's MSE on the "
+                        "transposed test images (equal to the error of its reconstructions transposed back).")
+    plain = _predict(model, x.astype("float32"))
+    if _isclose(answer, float(np.mean((plain - x) ** 2)), rel=1e-3):
+        return _wrong("you measured the column reader on untransposed test images: apply transform to x_eval too.")
+    return _wrong(_err_hint(answer, flipped, recon, "err") + " (of the transposed images).")
+
+
+def check_shifted_images(shifted, images, shifts=range(6)) -> CheckResult:
+    """ch03-shift: ``shifted[s]`` must be ``images`` moved ``s`` pixels to the right, ``np.roll(x, s, axis=2)``.
+
+    Call: ``checks.check_shifted_images(shifted, x_test[:500])``.
+    """
+    x = np.asarray(images)
+    shifts = list(shifts)
+    answer = _numeric(shifted)
+    if answer is None:
+        return _wrong("could not read `shifted` as an array of numbers.")
+    expected = np.stack([np.roll(x, s, axis=2) for s in shifts])
+    if answer.shape != expected.shape:
+        if answer.shape == (len(x), len(shifts), *x.shape[1:]):
+            return _wrong(f"your array has shape {answer.shape}: put the shift first, (shift, image, row, column), "
+                          "by stacking the shifted batches with np.stack.")
+        return _wrong(f"expected shape {expected.shape} (shift, image, row, column), got {answer.shape}.")
+    if np.allclose(answer, expected):
+        return _correct(f"{len(shifts)} shifts of {len(x)} images, each moved right by 0 to {max(shifts)} pixels.")
+    if np.allclose(answer, np.stack([np.roll(x, s, axis=1) for s in shifts])):
+        return _wrong("you moved the garments down: axis=1 is the rows; shift along the columns, axis=2.")
+    if np.allclose(answer, np.stack([np.roll(x, -s, axis=2) for s in shifts])):
+        return _wrong("you moved the garments to the left: np.roll(x, s, axis=2) with s > 0 moves them right.")
+    wrong = [s for i, s in enumerate(shifts) if not np.allclose(answer[i], expected[i])]
+    return _wrong(f"the shifts {wrong} do not match np.roll(x, s, axis=2).")
+
+
+# --------------------------------------------------------------------------- chapter 4
+def _weights_distance(a: list, b: list) -> float:
+    """The relative distance between two lists of weight arrays."""
+    a = [np.asarray(u, np.float64) for u in a]
+    b = [np.asarray(v, np.float64) for v in b]
+    num = sum(float(np.sum((u - v) ** 2)) for u, v in zip(a, b, strict=True))
+    den = sum(float(np.sum(v**2)) for v in b)
+    return math.sqrt(num / max(den, 1e-12))
+
+
+def check_pretrained_copy(copy, original) -> CheckResult:
+    """ch04-pretrain: the fine-tuned encoder must be a copy of ``dae_gauss.encoder``, started from its weights.
+
+    Checks that ``copy`` is a separate model with its own variables, that it started from the trained
+    weights (after a little fine-tuning it is still close to them, where a fresh ``clone_model`` is not),
+    and that it was unfrozen for fine-tuning.
+
+    Call: ``checks.check_pretrained_copy(pretrained_encoder, dae_gauss.encoder)``.
+    """
+    for name, model in (("copy", copy), ("original", original)):
+        if not hasattr(model, "get_weights"):
+            raise TypeError(f"{name} must be a Keras model (an encoder), got {type(model).__name__}.")
+    if copy is original:
+        return _wrong("pretrained_encoder is dae_gauss.encoder itself, so fine-tuning changes the denoising "
+                      "autoencoder too: copy it with keras.models.clone_model and set_weights.")
+    ids = {id(v) for v in original.weights}
+    if any(id(v) in ids for v in copy.weights):
+        return _wrong("pretrained_encoder shares its weights with dae_gauss.encoder (the same variables), so "
+                      "fine-tuning changes both: clone the model, then copy the values with set_weights.")
+    mine, theirs = copy.get_weights(), original.get_weights()
+    if len(mine) != len(theirs) or any(np.shape(a) != np.shape(b) for a, b in zip(mine, theirs, strict=False)):
+        return _wrong("pretrained_encoder does not have dae_gauss.encoder's layers: build it with "
+                      "keras.models.clone_model(dae_gauss.encoder).")
+    distance = _weights_distance(mine, theirs)
+    if distance > 0.5:
+        return _wrong(f"its weights are far from the trained encoder's (relative distance {distance:.2f}): "
+                      "clone_model copies the architecture with fresh random weights. Copy the trained ones with "
+                      "pretrained_encoder.set_weights(dae_gauss.encoder.get_weights()).")
+    if not copy.trainable:
+        return _wrong("the copy is still frozen: set pretrained_encoder.trainable = True, then compile and train "
+                      "again with the smaller learning rate.")
+    if distance == 0.0:
+        return _wrong("the copy's weights are exactly the trained encoder's: the fine-tuning did not change them. "
+                      "Unfreeze it (trainable = True) before the second train_classifier call, which compiles again.")
+    return _correct(f"a separate copy that started from the trained weights (fine-tuning moved them by "
+                    f"{distance:.1%}) and was unfrozen for fine-tuning; dae_gauss itself is untouched.")
+
+
+def check_neighbour_agreement(neighbour_agreement, y_train, y_test, k: int = 5) -> CheckResult:
+    """ch04-retrieval: ``neighbour_agreement(train_features, query_features)`` against scikit-learn.
+
+    The function is called on made-up features (one per training image, the first queries aligned with
+    ``y_test``) whose nearest neighbours and class agreement the check computes itself. It must return
+    ``(neighbours, agreement)``: the indices of the ``k`` nearest training points of each query, and the
+    share of them with the query's class.
+
+    Call: ``checks.check_neighbour_agreement(neighbour_agreement, fashion.y_train, fashion.y_test)``.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    y_train, y_test = np.asarray(y_train).reshape(-1), np.asarray(y_test).reshape(-1)
+    classes = int(max(y_train.max(), y_test.max())) + 1
+    n_q = min(100, len(y_test))
+    truth = y_test[:n_q, None]
+    for seed in range(20):  # made-up features on which the usual slips give values different from the right one
+        rng = np.random.default_rng(seed)
+        centres = rng.normal(size=(classes, 3)) * 1.5
+        train_f = (centres[y_train] + rng.normal(size=(len(y_train), 3))).astype("float32")
+        query_f = (centres[y_test[:n_q]] + rng.normal(size=(n_q, 3))).astype("float32")
+        distances, reference = NearestNeighbors(n_neighbors=k).fit(train_f).kneighbors(query_f)
+        expected = float(np.mean(y_train[reference] == truth))
+        slips = (np.mean(y_train[reference[:, 0]] == truth[:, 0]), np.mean(y_train[reference] == y_train[:n_q, None]))
+        if all(abs(float(s) - expected) > 1e-9 for s in slips):
+            break
+    try:
+        out = neighbour_agreement(train_f, query_f)
+    except Exception as err:  # noqa: BLE001
+        return _error(f"neighbour_agreement on {len(train_f):,} training and {n_q} query features", err)
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        return _wrong("neighbour_agreement should return two things, (neighbours, agreement).")
+    found, agreement = np.asarray(out[0]), _as_float(out[1])
+    if found.shape != (n_q, k):
+        return _wrong(f"the neighbours should have one row of {k} indices per query, shape {(n_q, k)}; got "
+                      f"{found.shape}.")
+    if np.issubdtype(found.dtype, np.floating) and np.allclose(found, distances, atol=1e-4):
+        return _wrong("those are the distances: kneighbors returns (distances, indices); keep the indices.")
+    if not np.array_equal(np.sort(found, axis=1), np.sort(reference, axis=1)):
+        return _wrong(f"the neighbours are not the {k} nearest training points of each query: fit NearestNeighbors("
+                      f"n_neighbors={k}) on train_features and call kneighbors(query_features).")
+    if agreement is None:
+        return _wrong("the agreement should be one number, the share of neighbours with the query's class.")
+    if _isclose(agreement, expected, rel=1e-6):
+        return _correct(f"the {k} nearest neighbours match scikit-learn's and the agreement ({expected:.1%} on the "
+                        "check's made-up features) counts the neighbours that share the query's class.")
+    if _isclose(agreement, 100 * expected, rel=1e-6):
+        return _wrong("your agreement is a percentage: return the fraction (np.mean of the matches).")
+    if _isclose(agreement, float(np.mean(y_train[found[:, 0]] == truth[:, 0])), rel=1e-6):
+        return _wrong(f"you counted only the first neighbour of each query; average over all {k}.")
+    if _isclose(agreement, float(np.mean(y_train[found] == y_train[:n_q, None])), rel=1e-6):
+        return _wrong("you compared the neighbours' classes with y_train[:n] instead of the queries' own labels, "
+                      "y_test[:n].")
+    return _wrong(f"your agreement is {agreement:.4f}, expected {expected:.4f}: the mean of "
+                  "y_train[neighbours] == y_test[:n, None].")
+
+
+def check_noise_sweep(noisy_sets, clean, model=None, scores=None) -> CheckResult:
+    """ch04-noise-sweep: noisy test sets with the right noise levels, and (optionally) one model's PSNRs.
+
+    ``noisy_sets`` maps each test noise level to the noisy version of ``clean``; ``model`` and ``scores``
+    are the loop's last model and its list of output PSNRs (one per level, in the dict's order).
+
+    Call: ``checks.check_noise_sweep(noisy_sets, x_sweep, dae, scores)``.
+    """
+    from helpers import metrics
+
+    if not isinstance(noisy_sets, dict) or not noisy_sets:
+        return _wrong("`noisy_sets` should be a dict from each test noise level to its noisy images.")
+    x = np.asarray(clean, dtype=np.float64)
+    for level, noisy in noisy_sets.items():
+        noisy = np.asarray(noisy, dtype=np.float64)
+        if noisy.shape != x.shape:
+            return _wrong(f"the noisy images at {level} have shape {noisy.shape}, the clean ones {x.shape}.")
+        noise = noisy - x
+        std = float(noise.std())
+        if float(level) > 0 and noisy.min() >= 0.0 and noisy.max() <= 1.0:
+            return _wrong(f"the noisy images at {level} lie in [0, 1]: clipping removes much of the noise on the "
+                          "black background. Add the noise without clipping, as the chapter's x_noisy does.")
+        if not _isclose(std, float(level), rel=0.05):
+            if _isclose(std, float(level) ** 2, rel=0.05):
+                hint = "you used the level as the variance; it is the standard deviation, normal(0.0, s, ...)"
+            elif _isclose(std, math.sqrt(float(level)), rel=0.05):
+                hint = "you used the square root of the level; it is the standard deviation itself"
+            else:
+                hint = "draw normal(0.0, s, size=x.shape) and add it to the clean images"
+            return _wrong(f"the noise at level {level} has standard deviation {std:.3f}: {hint}.")
+        if abs(float(noise.mean())) > 0.1 * float(level):
+            return _wrong(f"the noise at level {level} has mean {noise.mean():.3f}; it should have mean zero.")
+    message = "every test set carries Gaussian noise of the stated standard deviation"
+    if model is not None and scores is not None:
+        answer = _numeric(scores)
+        levels = list(noisy_sets)
+        if answer is None or answer.size != len(levels):
+            return _wrong(f"`scores` should hold one PSNR per test level ({len(levels)}).")
+        answer = answer.reshape(-1)
+        outputs = [_predict(model, np.asarray(noisy_sets[s], dtype="float32")) for s in levels]
+        expected = np.array([metrics.psnr(x, out) for out in outputs])
+        if not np.allclose(answer, expected, atol=0.01):
+            against_noisy = np.array([metrics.psnr(np.asarray(noisy_sets[s]), out) for s, out in zip(levels, outputs,
+                                                                                                    strict=True)])
+            if np.allclose(answer, against_noisy, atol=0.01):
+                return _wrong("your PSNRs compare the outputs with the noisy inputs; compare them with the clean "
+                              "images, metrics.psnr(x_sweep, output).")
+            return _wrong(f"the last model's PSNRs should be {np.round(expected, 2).tolist()} dB, yours are "
+                          f"{np.round(answer, 2).tolist()}: metrics.psnr(x_sweep, dae.predict(noisy_sets[s])).")
+        message += f", and the last model's output PSNRs ({' '.join(f'{v:.1f}' for v in expected)} dB) match"
+    return _correct(message + ".")
+
+
+def check_kl_sweep(model, codes, x, weight: float = 1.0, target: float = 0.1) -> CheckResult:
+    """ch04-kl-weight: the sweep's last model has the KL penalty of ``weight`` and ``codes`` are its codings.
+
+    Also checks the mean activation: a penalty this strong holds it near ``target`` once trained.
+
+    Call: ``checks.check_kl_sweep(model, c, x_few_test)``.
+    """
+    if not hasattr(model, "encoder"):
+        raise TypeError(f"model must be the sweep's last autoencoder, got {type(model).__name__}.")
+    try:
+        penalty = model.encoder.get_layer("codings").activity_regularizer
+    except ValueError:
+        penalty = None
+    if penalty is None:
+        return _wrong("the model's codings have no activity penalty: pass code_regularizer="
+                      "KLDivergenceRegularizer(weight, target=KL_TARGET) to dense_autoencoder.")
+    if not hasattr(penalty, "target"):
+        return _wrong(f"the codings' penalty is a {type(penalty).__name__}, not the KLDivergenceRegularizer.")
+    if not _isclose(float(penalty.weight), weight, rel=1e-6):
+        return _wrong(f"the last model's KL weight is {penalty.weight:g}; the loop ends with weight {weight:g}: build "
+                      "each model with KLDivergenceRegularizer(weight, ...) from the loop variable.")
+    if not _isclose(float(penalty.target), target, rel=1e-6):
+        return _wrong(f"the penalty's target is {penalty.target:g}, the chapter's is {target:g} (KL_TARGET).")
+    reference = np.asarray(model.encode(np.asarray(x)), dtype=np.float64)
+    answer = _numeric(codes)
+    if answer is None or answer.shape != reference.shape or not np.allclose(answer, reference, atol=1e-4):
+        return _wrong("`c` is not this model's codings of x_few_test: c = model.encode(x_few_test).")
+    mean = float(reference.mean())
+    if abs(mean - target) > 0.05:
+        return _wrong(f"the mean activation is {mean:.3f}, far from the target {target:g}, which a weight of "
+                      f"{weight:g} holds closely: train the model (training.fit_or_load) before measuring.")
+    return _correct(f"KL weight {weight:g} with target {target:g}; mean activation {mean:.4f}, activations below 0.05: "
+                    f"{np.mean(reference < 0.05):.1%}.")
+
+
+def check_cross_noise_inputs(inputs, clean, noise_std: float = 0.2, rate: float = 0.5) -> CheckResult:
+    """ch04-cross-noise: one Gaussian-noisy and one masked test set, the masked one scaled as ``Dropout`` does.
+
+    Call: ``checks.check_cross_noise_inputs(inputs, x_test)``.
+    """
+    if not isinstance(inputs, dict) or len(inputs) != 2:
+        return _wrong("`inputs` should be a dict with two entries, the Gaussian-noisy and the masked test images.")
+    x = np.asarray(clean, dtype=np.float64)
+    inked = x > 0.05
+    gaussian, masked = [], []
+    for name, images in inputs.items():
+        images = np.asarray(images, dtype=np.float64)
+        if images.shape != x.shape:
+            return _wrong(f"{name!r} has shape {images.shape}, the test images {x.shape}.")
+        dropped = float(np.mean(images[inked] == 0.0))
+        (masked if dropped > 0.2 else gaussian).append((name, images, dropped))
+    if len(masked) != 1 or len(gaussian) != 1:
+        return _wrong("expected one Gaussian-noisy set (x_noisy) and one masked set (x_masked / 0.5); found "
+                      f"{len(gaussian)} and {len(masked)}.")
+    g_name, g_images, _ = gaussian[0]
+    std = float((g_images - x).std())
+    if not _isclose(std, noise_std, rel=0.05):
+        return _wrong(f"{g_name!r} has noise of standard deviation {std:.3f}; the Gaussian model was trained on "
+                      f"{noise_std}: use x_noisy.")
+    m_name, m_images, dropped = masked[0]
+    if not abs(dropped - rate) < 0.05:
+        return _wrong(f"{m_name!r} drops {dropped:.0%} of the inked pixels; the dropout model was trained with a rate "
+                      f"of {rate:.0%}: use x_masked.")
+    kept = inked & (m_images != 0.0)
+    scale = float(np.median(m_images[kept] / x[kept]))
+    if _isclose(scale, 1.0, rel=1e-3):
+        return _wrong(f"{m_name!r} is not scaled: in training Dropout({rate:g}) multiplies the pixels it keeps by "
+                      f"1 / (1 - {rate:g}) = {1 / (1 - rate):g}, so feed the dropout model x_masked / {1 - rate:g}.")
+    if not _isclose(scale, 1.0 / (1.0 - rate), rel=1e-3):
+        return _wrong(f"{m_name!r} scales the kept pixels by {scale:.3g}; Dropout({rate:g}) scales them by "
+                      f"{1 / (1 - rate):g}.")
+    return _correct(f"{g_name!r} carries Gaussian noise of standard deviation {std:.3f} and {m_name!r} drops "
+                    f"{dropped:.0%} of the pixels and scales the rest by {scale:g}, as Dropout({rate:g}) does.")
 
 
 # --------------------------------------------------------------------------- chapter 5

@@ -228,6 +228,171 @@ def test_param_counts():
         checks.check_param_counts(conv_layers, None)
 
 
+# --------------------------------------------------------------------------- chapter 3 sweeps
+def structured_images(n, seed=0):
+    return np.random.default_rng(seed).random((n, 28, 28)).astype("float32")
+
+
+def pixel_mse(a, b):
+    return float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
+
+
+def test_code_sweep():
+    x_eval = structured_images(20)
+    model = copying(conv_autoencoder(code_size=120))
+    err = pixel_mse(x_eval, model.predict(x_eval))
+    result = passes(checks.check_code_sweep(model, err, x_eval))
+    assert "by 577 (encoder) and 576 (decoder)" in result.message
+    recon = np.clip(model.predict(x_eval), 1e-7, 1 - 1e-7)
+    bce = float(np.mean(-(x_eval * np.log(recon) + (1 - x_eval) * np.log(1 - recon))))
+    fails(checks.check_code_sweep(model, bce, x_eval), "binary cross-entropy")
+    fails(checks.check_code_sweep(copying(conv_autoencoder(code_size=30)), err, x_eval), "a code of 30 units")
+    untrained = conv_autoencoder(code_size=120)
+    fails(checks.check_code_sweep(untrained, pixel_mse(x_eval, untrained.predict(x_eval, verbose=0)), x_eval),
+          "hardly better than drawing the mean image")
+
+
+def test_column_reader():
+    x_eval = structured_images(6)
+    model = recurrent_autoencoder(code_size=4, units=8)
+
+    def columns(x):
+        return np.transpose(x, (0, 2, 1))
+
+    err = pixel_mse(columns(x_eval), model.predict(columns(x_eval), verbose=0))
+    passes(checks.check_column_reader(columns, model, err, x_eval))
+    fails(checks.check_column_reader(np.transpose, model, err, x_eval), "without axes")
+    fails(checks.check_column_reader(lambda x: x, model, err, x_eval), "leaves the images as they are")
+    fails(checks.check_column_reader(lambda x: np.rot90(x, axes=(1, 2)), model, err, x_eval), "rotates")
+    plain = pixel_mse(x_eval, model.predict(x_eval, verbose=0))
+    fails(checks.check_column_reader(columns, model, plain, x_eval), "untransposed test images")
+
+
+def test_shifted_images():
+    x = structured_images(5)
+    shifts = np.arange(6)
+    passes(checks.check_shifted_images(np.stack([np.roll(x, s, axis=2) for s in shifts]), x))
+    fails(checks.check_shifted_images(np.stack([np.roll(x, s, axis=1) for s in shifts]), x), "moved the garments down")
+    fails(checks.check_shifted_images(np.stack([np.roll(x, -s, axis=2) for s in shifts]), x), "to the left")
+    fails(checks.check_shifted_images(np.stack([np.roll(x, s, axis=2) for s in shifts], axis=1), x),
+          "put the shift first")
+
+
+# --------------------------------------------------------------------------- chapter 4
+def tiny_encoder():
+    return dense_autoencoder(input_shape=(4, 4), code_size=3, hidden=(8,),
+                             input_noise=keras.layers.GaussianNoise(0.2)).encoder
+
+
+def test_pretrained_copy():
+    original = tiny_encoder()
+    rng = np.random.default_rng(0)
+
+    def copy_of(model, set_weights=True, nudge=0.01, trainable=True):
+        copy = keras.models.clone_model(model)
+        if set_weights:
+            copy.set_weights([w + nudge * rng.normal(size=w.shape) for w in model.get_weights()])
+        copy.trainable = trainable
+        return copy
+
+    passes(checks.check_pretrained_copy(copy_of(original), original))
+    fails(checks.check_pretrained_copy(original, original), "dae_gauss.encoder itself")
+    fails(checks.check_pretrained_copy(keras.Model(original.inputs, original.outputs), original), "shares its weights")
+    fails(checks.check_pretrained_copy(copy_of(original, set_weights=False), original), "fresh random weights")
+    fails(checks.check_pretrained_copy(copy_of(original, trainable=False), original), "still frozen")
+    fails(checks.check_pretrained_copy(copy_of(original, nudge=0.0), original), "did not change them")
+
+
+def make_agreement(y_train, y_test, mistake=None):
+    """The book's neighbour_agreement with the labels it reads from `fashion`, or one of its typical slips."""
+    from sklearn.neighbors import NearestNeighbors
+
+    def neighbour_agreement(train_features, query_features, k=5):
+        index = NearestNeighbors(n_neighbors=k).fit(train_features)
+        distances, neighbours = index.kneighbors(query_features)
+        truth = y_test[:len(query_features), None]
+        if mistake == "distances":
+            return distances, 0.5
+        if mistake == "first":
+            return neighbours, float(np.mean(y_train[neighbours[:, 0]] == truth[:, 0]))
+        if mistake == "train labels":
+            return neighbours, float(np.mean(y_train[neighbours] == y_train[:len(query_features), None]))
+        agreement = float(np.mean(y_train[neighbours] == truth))
+        return neighbours, 100 * agreement if mistake == "percent" else agreement
+
+    return neighbour_agreement
+
+
+def test_neighbour_agreement():
+    rng = np.random.default_rng(0)
+    y_train, y_test = rng.integers(0, 10, 600), rng.integers(0, 10, 100)
+    passes(checks.check_neighbour_agreement(make_agreement(y_train, y_test), y_train, y_test))
+    for mistake, fragment in [("distances", "those are the distances"), ("first", "only the first neighbour"),
+                              ("train labels", "instead of the queries' own labels"), ("percent", "a percentage")]:
+        fails(checks.check_neighbour_agreement(make_agreement(y_train, y_test, mistake), y_train, y_test), fragment)
+
+
+def sparse_images(n, side=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.random((n, side, side)) * (rng.random((n, side, side)) > 0.4)).astype("float32")
+
+
+def test_noise_sweep():
+    from helpers import metrics
+
+    clean = sparse_images(200)
+    rng = np.random.default_rng(7)
+    levels = (0.1, 0.2, 0.3, 0.4, 0.5)
+    noisy_sets = {s: (clean + rng.normal(0.0, s, size=clean.shape)).astype("float32") for s in levels}
+    dae = dense_autoencoder(input_shape=(8, 8), code_size=3, hidden=(8,))
+    scores = [metrics.psnr(clean, dae.predict(noisy_sets[s], verbose=0)) for s in levels]
+    result = passes(checks.check_noise_sweep(noisy_sets, clean, dae, scores))
+    assert "output PSNRs" in result.message
+    passes(checks.check_noise_sweep(noisy_sets, clean))
+    as_variance = {s: clean + rng.normal(0.0, s**2, size=clean.shape) for s in levels}
+    fails(checks.check_noise_sweep(as_variance, clean), "as the variance")
+    fails(checks.check_noise_sweep({s: np.clip(x, 0, 1) for s, x in noisy_sets.items()}, clean), "clipping")
+    against_noisy = [metrics.psnr(noisy_sets[s], dae.predict(noisy_sets[s], verbose=0)) for s in levels]
+    fails(checks.check_noise_sweep(noisy_sets, clean, dae, against_noisy), "compare them with the clean images")
+
+
+def test_kl_sweep():
+    from helpers.layers import KLDivergenceRegularizer
+
+    def sparse_model(weight, settled=True):
+        model = dense_autoencoder(input_shape=(4, 4), code_size=5, hidden=(8,), code_activation="sigmoid",
+                                  code_regularizer=KLDivergenceRegularizer(weight, target=0.1))
+        if settled:  # every unit at the target, as a strong penalty makes them
+            codings = model.encoder.get_layer("codings")
+            kernel = 0.1 * np.random.default_rng(1).normal(size=(8, 5))
+            codings.set_weights([kernel, np.full(5, np.log(0.1 / 0.9))])
+        return model
+
+    x = np.random.default_rng(0).random((20, 4, 4)).astype("float32")
+    model = sparse_model(1.0)
+    result = passes(checks.check_kl_sweep(model, model.encode(x), x))
+    assert "mean activation 0.1" in result.message
+    fails(checks.check_kl_sweep(sparse_model(0.05), model.encode(x), x), "KL weight is 0.05")
+    fails(checks.check_kl_sweep(model, model.encode(x[::-1]), x), "not this model's codings")
+    untrained = sparse_model(1.0, settled=False)
+    fails(checks.check_kl_sweep(untrained, untrained.encode(x), x), "far from the target")
+    plain = dense_autoencoder(input_shape=(4, 4), code_size=5, hidden=(8,), code_activation="sigmoid")
+    fails(checks.check_kl_sweep(plain, plain.encode(x), x), "no activity penalty")
+
+
+def test_cross_noise_inputs():
+    clean = sparse_images(100)
+    rng = np.random.default_rng(1)
+    x_noisy = clean + rng.normal(0.0, 0.2, size=clean.shape)
+    x_masked = clean * (rng.random(clean.shape) >= 0.5)
+    inputs = {"Gaussian noise 0.2": x_noisy, "masking 0.5 (scaled)": x_masked / 0.5}
+    passes(checks.check_cross_noise_inputs(inputs, clean))
+    fails(checks.check_cross_noise_inputs({**inputs, "masking 0.5 (scaled)": x_masked}, clean), "is not scaled")
+    fails(checks.check_cross_noise_inputs({**inputs, "Gaussian noise 0.2": clean + 0.5 * (x_noisy - clean)}, clean),
+          "standard deviation 0.100")
+    fails(checks.check_cross_noise_inputs({"masking": x_masked / 0.5}, clean), "two entries")
+
+
 # --------------------------------------------------------------------------- chapter 5
 class MySampling(keras.layers.Layer):
     """The chapter's layer."""
