@@ -32,6 +32,12 @@ chapter 5, ``MySampling``      :func:`check_sampling_layer`
 ch05-beta                      :func:`check_beta_vae`
 ch05-kl-check                  :func:`check_kl_estimate`
 ch06-warmup                    :func:`check_warmup_vae`
+ch06-analytic                  :func:`check_analytic_run`
+ch06-temperature               :func:`check_class_diversity`
+ch06-swap                      :func:`check_label_swap`
+ch07-dstar                     :func:`check_optimal_discriminator`
+ch07-saturating                :func:`check_saturating_gan`
+ch07-kid                       :func:`check_kid`
 =============================  ==============================================================
 """
 
@@ -1274,3 +1280,221 @@ def check_warmup_vae(model, n_pixels: int = 784) -> CheckResult:
         return _wrong(f"{where}.")
     return _correct("beta is a non-trainable variable, and a training step minimises "
                     f"(reconstruction + beta * kl) / {n_pixels} at beta = 0, 0.25 and 1.")
+
+
+def check_analytic_run(model, history, epochs: int) -> CheckResult:
+    """ch06-analytic: a VAE trained with the closed-form KL, with a validation ELBO for every epoch.
+
+    Call: ``checks.check_analytic_run(closed, closed_history, ex_epochs)``.
+    """
+    VAE = _vae_class()
+    if not isinstance(model, VAE):
+        raise TypeError(f"model must be the trained VAE (closed), got {type(model).__name__}.")
+    if model.kl_estimator != "analytic":
+        return _wrong(f"your model uses kl_estimator={model.kl_estimator!r}: build it with "
+                      "conv_vae(..., kl_estimator='analytic').")
+    logs = _history_dict(history)
+    if "val_elbo" not in logs:
+        return _wrong("the history has no val_elbo: pass validation_data=(mnist.x_valid,) to fit, as the chapter's "
+                      "model was trained.")
+    values = np.asarray(logs["val_elbo"], dtype=np.float64)
+    if len(values) != epochs:
+        return _wrong(f"the history has {len(values)} epochs; train for ex_epochs = {epochs}, like the curve you "
+                      "compare it with.")
+    if not np.all(np.isfinite(values)):
+        return _wrong("the validation ELBO contains NaN or infinite values.")
+    if epochs > 1 and not values[-1] > values[0]:
+        return _wrong(f"the validation ELBO did not improve ({values[0]:.1f} after the first epoch, {values[-1]:.1f} "
+                      "after the last): check the optimiser, Adam(1e-3), and the training data.")
+    return _correct(f"closed-form KL, {epochs} epochs, validation ELBO from {values[0]:.1f} to {values[-1]:.1f} nats.")
+
+
+def check_class_diversity(diversity, samples, labels) -> CheckResult:
+    """ch06-temperature: the mean Euclidean distance between two samples of the same class, averaged over classes.
+
+    Call: ``checks.check_class_diversity(diversity, drawn, asked)`` (after the loop: the last temperature).
+    """
+    from scipy.spatial.distance import pdist
+
+    flat = np.asarray(samples, dtype=np.float64)
+    flat = flat.reshape(len(flat), -1)
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) != len(flat):
+        raise ValueError(f"Got {len(labels)} labels for {len(flat)} samples.")
+    classes = np.unique(labels)
+    groups = [flat[labels == c] for c in classes]
+    expected = float(np.mean([pdist(g).mean() for g in groups]))
+    answer = _numeric(diversity)
+    if answer is None:
+        return _wrong("could not read `diversity` as a number.")
+    if answer.size == len(classes) and len(classes) > 1:
+        return _wrong(f"you have one value per class ({answer.size}); average them into one number with np.mean.")
+    if answer.size != 1:
+        return _wrong(f"`diversity` should be one number, got shape {answer.shape}.")
+    value = float(answer.reshape(()))
+    if _isclose(value, expected, rel=1e-4):
+        return _correct(f"mean distance within a class {expected:.2f}, averaged over {len(classes)} classes.")
+    slips = [
+        (np.mean([pdist(g, "sqeuclidean").mean() for g in groups]),
+         "you averaged squared distances: use the Euclidean distance itself (pdist's default)."),
+        (pdist(flat).mean(), "you averaged the distances between all pairs of samples, across classes: keep the pairs "
+                             "within each class, pdist(flat[asked == d])."),
+        (np.mean([pdist(g).mean() * (len(g) - 1) / len(g) for g in groups]),
+         "you included each sample's zero distance to itself: average over distinct pairs only, as pdist does."),
+    ]
+    for value_slip, hint in slips:
+        if _isclose(value, float(value_slip), rel=1e-4):
+            return _wrong(hint)
+    return _wrong(f"your diversity is {value:.3f}, expected {expected:.3f}: the mean over classes d of "
+                  "pdist(flat[asked == d]).mean().")
+
+
+def check_label_swap(swapped, model, sources, labels) -> CheckResult:
+    """ch06-swap: each source's posterior mean decoded with every label, one row per source.
+
+    ``swapped`` reshapes to ``(sources, labels, pixels)``; the reference encodes ``sources`` with their
+    true ``labels`` and decodes the means with labels 0 to ``num_classes - 1``.
+
+    Call: ``checks.check_label_swap(swapped, cvae, sources, mnist.y_test[:6])``.
+    """
+    VAE = _vae_class()
+    if not isinstance(model, VAE) or not model.num_classes:
+        raise TypeError("model must be the conditional VAE (cvae).")
+    c = int(model.num_classes)
+    sources = np.asarray(sources, dtype="float32")
+    labels = np.asarray(labels).astype(int).reshape(-1)
+    n = len(sources)
+    means = model.encode(sources, labels)[0]
+    codes = np.repeat(means, c, axis=0)
+    reference = np.asarray(model.decode(codes, np.tile(np.arange(c), n)), dtype=np.float64).reshape(n, c, -1)
+    answer = _numeric(swapped)
+    if answer is None:
+        return _wrong("could not read `swapped` as an array of numbers.")
+    if answer.size != reference.size:
+        return _wrong(f"expected {n} x {c} decoded images (shape {(n, c, *np.shape(sources)[1:])}), got an array of "
+                      f"shape {answer.shape}.")
+    answer = answer.reshape(n, c, -1)
+    tol = dict(rtol=1e-3, atol=1e-4)
+    if np.allclose(answer, reference, **tol):
+        return _correct(f"each of the {n} rows decodes one digit's posterior mean with all {c} labels.")
+    if np.allclose(answer.reshape(c, n, -1).transpose(1, 0, 2), reference, **tol):
+        return _wrong("your images are ordered label by label: put the source first, so that each row holds one "
+                      "digit's code with labels 0 to 9 (np.repeat the codes, np.tile the labels).")
+    mixed = np.asarray(model.decode(codes, np.repeat(np.arange(c), n)), dtype=np.float64).reshape(n, c, -1)
+    if np.allclose(answer, mixed, **tol):
+        return _wrong("codes and labels are paired wrongly: with the codes repeated (np.repeat(means, 10, axis=0)) "
+                      "the labels must cycle, np.tile(np.arange(10), 6).")
+    zero_means = model.encode(sources, np.zeros_like(labels))[0]
+    as_zero = np.asarray(model.decode(np.repeat(zero_means, c, axis=0), np.tile(np.arange(c), n)),
+                         dtype=np.float64).reshape(n, c, -1)
+    if np.allclose(answer, as_zero, **tol) and not np.all(labels == 0):
+        return _wrong("you encoded every digit with label 0: encode with the true labels, cvae.encode(sources, "
+                      "mnist.y_test[:6]).")
+    return _wrong("the images are not the posterior means of the sources, decoded with each label: encode with the "
+                  "true labels and decode the means (the first output of encode), not samples.")
+
+
+# --------------------------------------------------------------------------- chapter 7
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def check_optimal_discriminator(w, b, d_star=None, tol: float = 0.15) -> CheckResult:
+    """ch07-dstar: the trained logistic regression's weight and bias against ``D*(x) = sigmoid(1/2 - x)``.
+
+    ``w`` and ``b`` are the learnt weight and bias; ``d_star``, if given, is your closed-form ``D*`` as a
+    function of an array of x, compared on a grid.
+
+    Call: ``checks.check_optimal_discriminator(w, b)``.
+    """
+    xs = np.linspace(-4.0, 5.0, 91)
+    optimum = _sigmoid(0.5 - xs)
+    if d_star is not None:
+        try:
+            values = np.asarray(d_star(xs), dtype=np.float64).reshape(-1)
+        except Exception as err:  # noqa: BLE001
+            return _error("your d_star on an array of x", err)
+        if values.shape != xs.shape or not np.allclose(values, optimum, atol=1e-6):
+            if values.shape == xs.shape and np.allclose(values, _sigmoid(xs - 0.5), atol=1e-6):
+                return _wrong("your D* is sigmoid(x - 1/2), the probability of the generator's distribution: "
+                              "D* = p_data / (p_data + p_g) = sigmoid(1/2 - x).")
+            if values.shape == xs.shape and np.allclose(values, 0.5 - xs, atol=1e-6):
+                return _wrong("your D* is the logit 1/2 - x; D* is a probability, sigmoid(1/2 - x).")
+            return _wrong("your D* differs from p_data / (p_data + p_g) = sigmoid(log p_data - log p_g) = "
+                          "sigmoid(1/2 - x).")
+    weight, bias = _as_float(w), _as_float(b)
+    if weight is None or bias is None:
+        return _wrong("`w` and `b` should be two numbers, the Dense layer's weight and bias.")
+    if abs(weight + 1.0) <= tol and abs(bias - 0.5) <= tol:
+        return _correct(f"weight {weight:.3f} and bias {bias:.3f}, close to the optimum -1 and 1/2: "
+                        "D(x) = sigmoid(1/2 - x) is the best a discriminator can do.")
+    if abs(weight - 1.0) <= tol and abs(bias + 0.5) <= tol:
+        return _wrong(f"weight {weight:.3f}, bias {bias:.3f}: the optimum with both signs flipped, so your labels are "
+                      "swapped. The data N(0, 1) is labelled 1, the generator's N(1, 1) 0.")
+    if abs(weight + 1.0) <= tol and abs(bias + 0.5) <= tol:
+        return _wrong(f"bias {bias:.3f}: the optimum is +1/2; where the densities are equal (x = 1/2) D must be 1/2. "
+                      "Check which samples are labelled 1.")
+    if weight < 0 and abs(weight) < 1.0 - tol:
+        return _wrong(f"weight {weight:.3f}, bias {bias:.3f}: the right direction, but not there yet. Train longer "
+                      "(5 epochs of Adam(0.05)) on the 40,000 samples.")
+    return _wrong(f"weight {weight:.3f}, bias {bias:.3f}, far from the optimum -1 and 1/2: train Dense(1) with "
+                  "BinaryCrossentropy(from_logits=True), the data labelled 1 and the generator's samples 0.")
+
+
+def check_saturating_gan(gan, history, epochs: int) -> CheckResult:
+    """ch07-saturating: a ring GAN trained with the saturating generator loss for ``epochs`` epochs.
+
+    Call: ``checks.check_saturating_gan(saturating, sat_history, ring_epochs)``.
+    """
+    kind = getattr(gan, "generator_loss", None)
+    if kind is None:
+        raise TypeError(f"gan must be the trained GAN (saturating), got {type(gan).__name__}.")
+    if kind != "saturating":
+        return _wrong(f"your GAN uses generator_loss={kind!r}: pass generator_loss='saturating' to ring_gan (it goes "
+                      "on to mlp_gan and GAN).")
+    logs = _history_dict(history)
+    if "d_fake" not in logs:
+        return _wrong(f"the history has no d_fake entry (it has {sorted(logs)}): use the History that fit returns.")
+    d_fake = np.asarray(logs["d_fake"], dtype=np.float64)
+    if len(d_fake) != epochs:
+        return _wrong(f"it trained for {len(d_fake)} epochs; compare at the vanilla GAN's budget, {epochs} epochs.")
+    if not np.all((d_fake >= 0.0) & (d_fake <= 1.0)):
+        return _wrong("d_fake should be a probability (mean D(G(z))), between 0 and 1.")
+    return _correct(f"saturating loss for {epochs} epochs; final mean D(G(z)) {d_fake[-1]:.3f}.")
+
+
+def _kid_pair(value) -> tuple[float, float] | None:
+    array = _numeric(value)
+    if array is None or array.size != 2:
+        return None
+    mean, std = array.reshape(-1)
+    return float(mean), float(std)
+
+
+def check_kid(kid_gan, kid_real) -> CheckResult:
+    """ch07-kid: KID ``(mean, std)`` of the GAN against real images, and of real against real.
+
+    Real against real must scatter around zero (within a few of its standard deviations); the GAN's must
+    lie clearly above.
+
+    Call: ``checks.check_kid(kid_gan, kid_real)``.
+    """
+    gan, real = _kid_pair(kid_gan), _kid_pair(kid_real)
+    if gan is None or real is None:
+        return _wrong("pass the (mean, std) pairs that metrics.kernel_inception_distance returns, for the GAN and for "
+                      "real images.")
+    slack = 4.0 * real[1] + 0.005
+    if abs(gan[0]) <= 4.0 * gan[1] + 0.005 and real[0] > slack:
+        return _wrong("the two are swapped: the real-versus-real KID is the one that should be near zero.")
+    if real[0] < -slack:
+        return _wrong(f"real versus real gives {real[0]:.4f} ± {real[1]:.4f}, well below zero: the two real sets "
+                      "overlap (the same images on both sides make the cross term large). Use disjoint halves, "
+                      "real_features[half:] against real_features[:half].")
+    if real[0] > slack:
+        return _wrong(f"real versus real gives {real[0]:.4f} ± {real[1]:.4f}, far from zero: compare two disjoint "
+                      "halves of the same real test features.")
+    if not gan[0] > real[0] + 3.0 * max(gan[1], real[1]):
+        return _wrong(f"the GAN's KID ({gan[0]:.4f} ± {gan[1]:.4f}) is not clearly above real versus real: did you "
+                      "pass the GAN's features, metrics.classifier_features(classifier, generated[:half])?")
+    return _correct(f"real versus real {real[0]:.4f} ± {real[1]:.4f} scatters around zero, the GAN's {gan[0]:.4f} ± "
+                    f"{gan[1]:.4f} lies clearly above: no floor to subtract.")

@@ -546,3 +546,80 @@ def test_warmup_vae(tiny_vae):
     fails(checks.check_warmup_vae(IgnoresBetaVAE), "ignores beta")
     fails(checks.check_warmup_vae(TrainableBetaVAE), "trainable=False")
     fails(checks.check_warmup_vae(VAE), "does not override train_step")
+
+
+# --------------------------------------------------------------------------- chapter 6, other exercises
+def test_analytic_run(tiny_vae):
+    history = {"val_elbo": [-208.0, -168.8, -132.8]}
+    passes(checks.check_analytic_run(tiny_vae, history, 3))
+    sampled = dense_vae(latent_dim=3, hidden=(8,), kl_estimator="monte_carlo", seed=0)
+    fails(checks.check_analytic_run(sampled, history, 3), "kl_estimator='monte_carlo'")
+    fails(checks.check_analytic_run(tiny_vae, {"elbo": [-200.0, -150.0, -120.0]}, 3), "validation_data")
+    fails(checks.check_analytic_run(tiny_vae, history, 5), "the history has 3 epochs")
+
+
+def test_class_diversity():
+    from scipy.spatial.distance import pdist, squareform
+
+    rng = np.random.default_rng(0)
+    asked = np.repeat(np.arange(4), 10)
+    drawn = rng.random((40, 5, 5))
+    flat = drawn.reshape(len(drawn), -1)
+    diversity = np.mean([pdist(flat[asked == d]).mean() for d in range(4)])
+    passes(checks.check_class_diversity(diversity, drawn, asked))
+    fails(checks.check_class_diversity(np.mean([pdist(flat[asked == d], "sqeuclidean").mean() for d in range(4)]),
+                                       drawn, asked), "squared distances")
+    fails(checks.check_class_diversity(pdist(flat).mean(), drawn, asked), "across classes")
+    fails(checks.check_class_diversity(np.mean([squareform(pdist(flat[asked == d])).mean() for d in range(4)]),
+                                       drawn, asked), "zero distance to itself")
+    fails(checks.check_class_diversity([pdist(flat[asked == d]).mean() for d in range(4)], drawn, asked),
+          "one value per class")
+
+
+def test_label_swap():
+    cvae = dense_vae(input_shape=(4, 4), latent_dim=2, hidden=(8,), num_classes=10, seed=0)
+    rng = np.random.default_rng(0)
+    sources, labels = (rng.random((6, 4, 4)) > 0.5).astype("float32"), np.arange(6)
+    means, _ = cvae.encode(sources, labels)
+    swapped = cvae.decode(np.repeat(means, 10, axis=0), np.tile(np.arange(10), 6)).reshape(6, 10, 4, 4)
+    passes(checks.check_label_swap(swapped, cvae, sources, labels))
+    label_first = cvae.decode(np.tile(means, (10, 1)), np.repeat(np.arange(10), 6))
+    fails(checks.check_label_swap(label_first, cvae, sources, labels), "ordered label by label")
+    mixed = cvae.decode(np.repeat(means, 10, axis=0), np.repeat(np.arange(10), 6))
+    fails(checks.check_label_swap(mixed, cvae, sources, labels), "paired wrongly")
+    zero_means, _ = cvae.encode(sources, np.zeros(6, dtype=int))
+    as_zero = cvae.decode(np.repeat(zero_means, 10, axis=0), np.tile(np.arange(10), 6))
+    fails(checks.check_label_swap(as_zero, cvae, sources, labels), "with label 0")
+
+
+# --------------------------------------------------------------------------- chapter 7
+def test_optimal_discriminator():
+    passes(checks.check_optimal_discriminator(-0.974, 0.469))
+    passes(checks.check_optimal_discriminator(-1.0, 0.5, d_star=lambda x: 1 / (1 + np.exp(-(0.5 - x)))))
+    fails(checks.check_optimal_discriminator(0.97, -0.47), "labels are swapped")
+    fails(checks.check_optimal_discriminator(-0.97, -0.47), "the optimum is +1/2")
+    fails(checks.check_optimal_discriminator(-0.4, 0.2), "Train longer")
+    fails(checks.check_optimal_discriminator(-1.0, 0.5, d_star=lambda x: 1 / (1 + np.exp(-(x - 0.5)))),
+          "sigmoid(x - 1/2)")
+
+
+def test_saturating_gan():
+    from helpers.models.gan import mlp_gan
+
+    def ring(**kwargs):
+        return mlp_gan(latent_dim=2, image_shape=(2,), hidden=(4,), output_activation="linear", **kwargs)
+
+    history = {"d_loss": [1.3, 1.2], "d_fake": [0.41, 0.326]}
+    result = passes(checks.check_saturating_gan(ring(generator_loss="saturating"), history, 2))
+    assert "0.326" in result.message
+    fails(checks.check_saturating_gan(ring(), history, 2), "generator_loss='non_saturating'")
+    fails(checks.check_saturating_gan(ring(generator_loss="saturating"), history, 3), "trained for 2 epochs")
+    fails(checks.check_saturating_gan(ring(generator_loss="saturating"), {"d_loss": [1.3, 1.2]}, 2), "no d_fake")
+
+
+def test_kid():
+    passes(checks.check_kid((0.6163, 0.0350), (-0.0110, 0.0053)))
+    fails(checks.check_kid((-0.0110, 0.0053), (0.6163, 0.0350)), "swapped")
+    fails(checks.check_kid((0.6163, 0.0350), (-0.25, 0.01)), "overlap")
+    fails(checks.check_kid((0.01, 0.01), (-0.0110, 0.0053)), "not clearly above")
+    fails(checks.check_kid(0.6163, (-0.0110, 0.0053)), "(mean, std) pairs")
