@@ -44,6 +44,18 @@ ch08-arithmetic                :func:`check_darkness_direction`
 ch09-one-sided                 :func:`check_one_sided_penalty`
 ch09-critic-1d                 :func:`check_critic_estimate`
 ch09-dcgan-critic              :func:`check_conv_wgan`
+ch10-identity                  :func:`check_colour_drift`
+ch10-pool                      :func:`check_pool_share`
+ch10-moments                   :func:`check_moment_matching`
+ch11-texture                   :func:`check_texture_synthesis`
+ch11-tv                        :func:`check_tv_runs`
+ch11-layers                    :func:`check_shallow_extractor`
+ch12-he                        :func:`check_he_scale`
+ch12-pixelnorm-z               :func:`check_scale_invariance`
+ch12-mbstd                     :func:`check_mbstd_features`
+ch13-truncation-variety        :func:`check_class_entropy`
+ch13-z-versus-w                :func:`check_path_change`
+ch13-no-noise                  :func:`check_noise_restored`
 =============================  ==============================================================
 """
 
@@ -1779,3 +1791,435 @@ def _all_layers(model) -> list:
         if isinstance(layer, keras.Model):
             out.extend(_all_layers(layer))
     return out
+
+
+# --------------------------------------------------------------------------- chapter 10
+def check_colour_drift(colour_drift) -> CheckResult:
+    """ch10-identity: ``colour_drift(translated, inputs)`` = mean |mean colour of each output - of its input|.
+
+    Tried on small random RGB batches whose drift the check computes itself.
+
+    Call: ``checks.check_colour_drift(colour_drift)``.
+    """
+    rng = np.random.default_rng(0)
+    inputs = rng.random((6, 4, 4, 3))
+    translated = np.clip(inputs + rng.normal(0.0, 0.2, (6, 1, 1, 3)) + rng.normal(0.0, 0.05, inputs.shape), 0, 1)
+    translated, inputs = translated.astype("float32"), inputs.astype("float32")
+    t, x = translated.astype(np.float64), inputs.astype(np.float64)
+    colours_t, colours_x = t.mean(axis=(1, 2)), x.mean(axis=(1, 2))
+    expected = float(np.mean(np.abs(colours_t - colours_x)))
+    try:
+        value = _as_float(colour_drift(translated, inputs))
+    except Exception as err:  # noqa: BLE001
+        return _error("colour_drift on two batches of 6 RGB images", err)
+    if value is None:
+        return _wrong("colour_drift should return one number.")
+    if _isclose(value, expected, rel=1e-4):
+        return _correct("one mean colour per image and channel, compared with its own input's, absolute differences "
+                        "averaged.")
+    slips = [
+        (np.mean(np.abs(t.mean(axis=(1, 2, 3)) - x.mean(axis=(1, 2, 3)))),
+         "you averaged over the colour channels too, which measures brightness: keep one mean per channel, "
+         "axis=(1, 2)."),
+        (np.mean(np.abs(t.mean(axis=(0, 1, 2)) - x.mean(axis=(0, 1, 2)))),
+         "you compared the average colour of the whole batch: compare each translated image with its own input "
+         "(means over axis=(1, 2) only)."),
+        (np.mean((colours_t - colours_x) ** 2), "you squared the differences: take their absolute values."),
+        (np.mean(colours_t - colours_x), "signed differences cancel out: take np.abs of them before averaging."),
+        (np.mean(np.abs(t - x)), "that is the mean absolute pixel difference; the exercise compares mean colours, "
+                                 "translated.mean(axis=(1, 2)) against inputs.mean(axis=(1, 2))."),
+    ]
+    for slip, hint in slips:
+        if _isclose(value, float(slip), rel=1e-4):
+            return _wrong(hint)
+    return _wrong(f"your drift is {value:.4f}, expected {expected:.4f}: np.mean(np.abs(translated.mean(axis=(1, 2)) - "
+                  "inputs.mean(axis=(1, 2)))).")
+
+
+def check_pool_share(share, total=None, probability: float = 0.5, expected_total: int = 1000) -> CheckResult:
+    """ch10-pool: the share of returned images that came from the pool, against the documented probability.
+
+    Call: ``checks.check_pool_share(from_pool / total, total)``.
+    """
+    value = _as_float(share)
+    if value is None:
+        return _wrong("`share` should be one number, from_pool / total.")
+    if total is not None and int(total) != expected_total:
+        return _wrong(f"you counted {int(total):,} returned images; 200 batches of 5 return {expected_total:,}.")
+    standard_error = math.sqrt(probability * (1 - probability) / expected_total)
+    if abs(value - probability) <= 4 * standard_error:
+        return _correct(f"share {value:.3f}, within sampling error (± {standard_error:.3f}) of the documented "
+                        f"{probability:g}.")
+    if value == 0.0:
+        return _wrong("no returned image came from the pool: after filling it with ten images, count the returned "
+                      "values that are not among the current batch's tags.")
+    if value >= 1.0:
+        return _wrong("every returned image counts as coming from the pool: one that is among the current batch's "
+                      "tags is a fresh image, returned unchanged.")
+    return _wrong(f"share {value:.3f}, {abs(value - probability) / standard_error:.0f} standard errors from the "
+                  f"documented {probability:g}: count, over all 1,000 returned images, those whose tag is not in the "
+                  "current batch.")
+
+
+def check_moment_matching(matched, train_a, train_b, test_a) -> CheckResult:
+    """ch10-moments: per-channel moment matching of A's test images to B's training statistics, clipped to [0, 1].
+
+    Call: ``checks.check_moment_matching(matched, emoji.train_a, emoji.train_b, emoji.test_a)``.
+    """
+    a, b, x = (np.asarray(v, dtype=np.float64) for v in (train_a, train_b, test_a))
+
+    def match(mu_a, sd_a, mu_b, sd_b, images=x, clip=True):
+        out = mu_b + sd_b * (images - mu_a) / sd_a
+        return np.clip(out, 0, 1) if clip else out
+
+    def stats(v, axis=(0, 1, 2)):
+        return v.mean(axis=axis), v.std(axis=axis)
+
+    expected = match(*stats(a), *stats(b))
+    answer = _numeric(matched)
+    if answer is None:
+        return _wrong("could not read `matched` as an array of numbers.")
+    if answer.shape != expected.shape:
+        return _wrong(f"`matched` should have the shape of the test images, {expected.shape}; got {answer.shape}.")
+    tol = dict(rtol=1e-4, atol=1e-4)
+    if np.allclose(answer, expected, **tol):
+        return _correct("each channel of the test images mapped to the Twitter training images' mean and standard "
+                        "deviation, with statistics from the training sets only, and clipped to [0, 1].")
+    per_image = stats(x, axis=(1, 2))
+    slips = [
+        (match(*stats(a), *stats(b), clip=False), "right map, but clip the result to [0, 1], the range of images."),
+        (match(*stats(a, None), *stats(b, None)), "you used one mean and standard deviation for all three channels: "
+                                                 "compute them per channel, axis=(0, 1, 2)."),
+        (match(*stats(b), *stats(a)), "you mapped B's statistics onto A's: the Google images (A) should take on the "
+                                      "Twitter images' (B) mean and standard deviation."),
+        (match(*stats(x), *stats(b)), "you took A's statistics from the test images; use the training images only, "
+                                      "as CycleGAN would."),
+        (match(per_image[0][:, None, None], per_image[1][:, None, None], *stats(b)),
+         "you normalised each test image by its own statistics; use the statistics of the whole training set A."),
+    ]
+    for slip, hint in slips:
+        if np.allclose(answer, slip, **tol):
+            return _wrong(hint)
+    return _wrong("`matched` differs from mu_b + sd_b * (test_a - mu_a) / sd_a, clipped to [0, 1], with per-channel "
+                  "statistics over axis=(0, 1, 2) of the training sets.")
+
+
+# --------------------------------------------------------------------------- chapter 11
+def _loss_weights(history) -> np.ndarray | None:
+    """The (style, content, tv) weights of a style-transfer run, recovered from its history by least squares.
+
+    ``history["total"]`` is ``style_weight * style + content_weight * content + tv_weight * tv`` at every
+    step; None when the history is too short or too regular to tell the three apart.
+    """
+    try:
+        columns = np.stack([np.asarray(history[k], dtype=np.float64) for k in ("style", "content", "tv")], axis=1)
+        total = np.asarray(history["total"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if len(total) < 4 or len(total) != len(columns):
+        return None
+    scaled = columns / (np.abs(columns).max(axis=0) + 1e-30)
+    if np.linalg.matrix_rank(scaled, tol=1e-6) < 3 or np.linalg.cond(scaled) > 1e6:
+        return None
+    weights = np.linalg.lstsq(columns, total, rcond=None)[0]
+    if np.abs(columns @ weights - total).max() > 1e-4 * (np.abs(total).max() + 1e-12):
+        return None  # not a weighted sum of the three: some other history
+    return weights
+
+
+def _result_history(result) -> dict:
+    history = getattr(result, "history", None)
+    if not isinstance(history, dict):
+        raise TypeError(f"Pass the StyleTransferResult that transfer_style returns, got {type(result).__name__}.")
+    return history
+
+
+def _close_weight(value: float, target: float) -> bool:
+    return abs(value - target) <= 0.02 * max(1.0, abs(target))
+
+
+def check_texture_synthesis(result, content_image) -> CheckResult:
+    """ch11-texture: a run that starts from noise and has no content term (``content_weight=0.0``).
+
+    The weights are read back from the run's loss history (``total`` is the weighted sum of the others).
+
+    Call: ``checks.check_texture_synthesis(texture, small_content)``.
+    """
+    history = _result_history(result)
+    start = getattr(result, "snapshots", {}).get(0)
+    if start is not None and np.allclose(np.asarray(start), np.asarray(content_image), atol=1e-4):
+        return _wrong("the optimisation started from the photograph: pass init='noise' to synthesise a texture "
+                      "from scratch.")
+    weights = _loss_weights(history)
+    if weights is not None and not _close_weight(float(weights[1]), 0.0):
+        return _wrong(f"the run still has a content term (content weight {weights[1]:.3g}, read from its loss "
+                      "history): pass content_weight=0.0, so that only the Gram matrices are matched.")
+    total = np.asarray(history.get("total", []), dtype=np.float64)
+    if len(total) < 2 or not total[-1] < total[0]:
+        return _wrong("the loss did not fall during the run: check the number of steps (settings['sweep_steps']) "
+                      "and the style weight.")
+    style = np.asarray(history["style"], dtype=np.float64)
+    return _correct(f"started from noise with no content term; over {len(total)} steps the loss fell from "
+                    f"{total[0]:.4f} to {total[-1]:.4f} (style loss {style[0]:.4f} to {style[-1]:.4f}).")
+
+
+def check_tv_runs(with_tv, without_tv, tv_weight: float = 10.0) -> CheckResult:
+    """ch11-tv: the two runs' total-variation weights (read back from their histories) and final TVs.
+
+    Call: ``checks.check_tv_runs(with_tv, without_tv)``.
+    """
+    h_with, h_without = _result_history(with_tv), _result_history(without_tv)
+    w_with, w_without = _loss_weights(h_with), _loss_weights(h_without)
+    if w_with is not None and w_without is not None:
+        if _close_weight(float(w_with[2]), 0.0) and _close_weight(float(w_without[2]), tv_weight):
+            return _wrong("the two runs are swapped: with_tv has no TV penalty and without_tv has it.")
+        if not _close_weight(float(w_without[2]), 0.0):
+            return _wrong(f"without_tv still has a TV weight of {w_without[2]:.3g} (read from its loss history): "
+                          "pass tv_weight=0.0.")
+        if not _close_weight(float(w_with[2]), tv_weight):
+            return _wrong(f"with_tv has a TV weight of {w_with[2]:.3g}; the chapter's is {tv_weight:g}.")
+        if not np.allclose(w_with[:2], w_without[:2], rtol=0.02, atol=0.02):
+            return _wrong("the two runs differ in their style or content weight too: change only tv_weight.")
+    tv_with, tv_without = float(h_with["tv"][-1]), float(h_without["tv"][-1])
+    more = "without" if tv_without > tv_with else "with"
+    return _correct(f"TV weights {tv_weight:g} and 0; final total variation {tv_with:.5f} with the penalty and "
+                    f"{tv_without:.5f} without it: the run {more} the penalty is the more speckled.")
+
+
+def check_shallow_extractor(extractor, result=None, layers: tuple[str, ...] = ("block1_conv1", "block2_conv1"),
+                            content_layers: tuple[str, ...] = ("block4_conv2",),
+                            style_weight: float = 10.0) -> CheckResult:
+    """ch11-layers: an extractor with only the two shallowest style layers (and the usual content layer).
+
+    Given the run's ``result``, its style weight is read back from the loss history too.
+
+    Call: ``checks.check_shallow_extractor(shallow, shallow_result)``.
+    """
+    style = tuple(getattr(extractor, "style_layers", ()) or ())
+    content = tuple(getattr(extractor, "content_layers", ()) or ())
+    if not style and not content:
+        raise TypeError("extractor must come from helpers.models.style_transfer.feature_extractor.")
+    if set(layers) <= set(content) and set(style) != set(layers):
+        return _wrong(f"{layers} are among the content layers: pass them as the first argument, the style layers, "
+                      "and keep st.CONTENT_LAYERS as the second.")
+    if set(style) != set(layers):
+        return _wrong(f"the extractor's style layers are {style}; the exercise uses only {layers}.")
+    if set(content) != set(content_layers):
+        return _wrong(f"the content layers are {content}; keep the chapter's {content_layers} so that only the style "
+                      "layers change.")
+    if result is not None:
+        weights = _loss_weights(_result_history(result))
+        if weights is not None and not _close_weight(float(weights[0]), style_weight):
+            return _wrong(f"the run's style weight is {weights[0]:.3g} (read from its loss history); compare at the "
+                          f"sweep's {style_weight:g}.")
+    return _correct(f"style layers {layers} and content layers {content_layers}.")
+
+
+# --------------------------------------------------------------------------- chapter 12
+def check_he_scale(scale, squares, n_in: int = 256) -> CheckResult:
+    """ch12-he: the second run's run-time scale (1) and the growth of its mean squares (about n_in / 2 per layer).
+
+    Call: ``checks.check_he_scale(layer.scale, squares)``.
+    """
+    s = _as_float(scale)
+    if s is None:
+        return _wrong("`scale` should be one number, the layer's run-time scale.")
+    if not _isclose(s, 1.0, rel=1e-3):
+        if _isclose(s, math.sqrt(2.0 / n_in), rel=1e-3):
+            return _wrong(f"scale {s:.3f} is the He constant sqrt(2 / {n_in}), the first run's; the second run needs "
+                          f"scale 1.")
+        if _isclose(s, math.sqrt(n_in), rel=1e-3):
+            return _wrong(f"scale {s:g}: the scale is gain / sqrt(n_in), so gain = {n_in} gives {s:g}; a scale of 1 "
+                          f"needs gain = sqrt({n_in}) = {math.sqrt(n_in):g}.")
+        if _isclose(s, 1.0 / math.sqrt(n_in), rel=1e-3):
+            return _wrong(f"scale {s:g}: gain = 1 gives 1 / sqrt(n_in); a scale of 1 needs gain = sqrt({n_in}).")
+        return _wrong(f"scale {s:g}: the scale is gain / sqrt(n_in); choose gain = sqrt({n_in}) for a scale of 1.")
+    values = _numeric(squares)
+    if values is None or values.ndim != 1 or len(values) < 2:
+        return _wrong("`squares` should be the list of mean squares, one per layer.")
+    if len(values) != 10:
+        return _wrong(f"you have {len(values)} mean squares; the exercise stacks ten layers.")
+    finite = values[np.isfinite(values) & (values > 0)]
+    if len(finite) < 2:
+        return _wrong("the mean squares overflow at once; they should grow by about a factor 128 per layer, which "
+                      "float32 holds for ten layers.")
+    growth = float(np.exp(np.mean(np.diff(np.log(finite)))))
+    half = n_in / 2
+    if 0.6 * half <= growth <= 1.6 * half:
+        return _correct(f"scale 1, and the mean square grows about {growth:.0f}-fold per layer, close to "
+                        f"n_in / 2 = {half:g}: each layer multiplies it by n_in, each ReLU halves it.")
+    if 0.6 * n_in <= growth <= 1.6 * n_in:
+        return _wrong(f"the mean square grows about {growth:.0f}-fold per layer, close to n_in = {n_in}: did you "
+                      "leave out the ReLU? It keeps half of the second moment; apply keras.ops.relu after each layer.")
+    if 0.5 <= growth <= 2.0:
+        return _wrong(f"these mean squares stay near their start (growth {growth:.2f} per layer), like the He run's: "
+                      "pass the squares of the scale-1 run.")
+    return _wrong(f"the mean square changes by a factor {growth:.3g} per layer; with scale 1 and a ReLU it should "
+                  f"grow by about n_in / 2 = {half:g}.")
+
+
+def check_scale_invariance(difference) -> CheckResult:
+    """ch12-pixelnorm-z: the largest pixel difference between the samples of z and of 10 z (zero up to rounding).
+
+    Call: ``checks.check_scale_invariance(difference)``.
+    """
+    value = _as_float(difference)
+    if value is None:
+        return _wrong("`difference` should be one number, the largest absolute pixel difference.")
+    if not np.isfinite(value) or value < 0:
+        return _wrong(f"a largest absolute difference cannot be {value}.")
+    if value < 1e-3:
+        note = " (exactly zero: check that you passed 10 * z_check to the second call)" if value == 0.0 else ""
+        return _correct(f"the samples of z and 10 z agree to {value:.1e}{note}: PixelNorm divides z by its root mean "
+                        "square, so only the direction of z matters.")
+    return _wrong(f"the samples differ by up to {value:.3g}, more than rounding: generate both from the same z_check, "
+                  "once as z=z_check and once as z=10 * z_check (scale the noise, not the images).")
+
+
+def _minibatch_std(h: np.ndarray, group_size: int) -> float:
+    """ProGAN's minibatch standard deviation of ``h`` (N, H, W, C), averaged over the groups."""
+    n = len(h)
+    g = min(group_size, n)
+    if n % g:
+        g = n
+    grouped = h.reshape(g, -1, *h.shape[1:])
+    return float(np.sqrt(grouped.var(axis=0) + 1e-8).mean())
+
+
+def check_mbstd_features(features, real_batch, copies, resolution: int = 4, group_size: int = 4) -> CheckResult:
+    """ch12-mbstd: ``features(x)`` must return the critic's input to the minibatch std-dev layer.
+
+    That input is the ``resolution`` x ``resolution`` feature map after all the critic's blocks; on it the
+    minibatch standard deviation (computed here in NumPy) is near zero for copies of one image and
+    clearly positive for varied images.
+
+    Call: ``checks.check_mbstd_features(critic_features, real_batch, copies)``.
+    """
+    x_real, x_copy = np.asarray(real_batch), np.asarray(copies)
+    try:
+        h_real = np.asarray(features(x_real), dtype=np.float64)
+        h_copy = np.asarray(features(x_copy), dtype=np.float64)
+    except Exception as err:  # noqa: BLE001
+        return _error("your feature function on real_batch and copies", err)
+    if h_real.ndim != 4:
+        return _wrong(f"the features should be feature maps (batch, height, width, channels), got shape "
+                      f"{h_real.shape}: stop before the std-dev layer, not after the dense layers.")
+    if h_real.shape == x_real.shape:
+        return _wrong("these are the images themselves: run from_rgb and the critic's blocks first.")
+    if h_real.shape[1:3] != (resolution, resolution):
+        return _wrong(f"your features are {h_real.shape[1]}x{h_real.shape[2]} maps; the std-dev layer sees "
+                      f"{resolution}x{resolution} maps, after every block down to stage 1 "
+                      "(for k in range(critic.stages - 1, 0, -1)).")
+    s_real, s_copy = _minibatch_std(h_real, group_size), _minibatch_std(h_copy, group_size)
+    if not s_copy < 1e-3:
+        return _wrong(f"copies of one image give a std-dev feature of {s_copy:.4f}, not about zero: the features of "
+                      "identical images must be identical (call the layers in inference mode).")
+    if not s_real > 10 * max(s_copy, 1e-4):
+        return _wrong(f"varied images give a std-dev feature of only {s_real:.4f}: are real_batch and copies the "
+                      "right batches?")
+    return _correct(f"{resolution}x{resolution} feature maps with {h_real.shape[-1]} channels; the minibatch std-dev "
+                    f"is {s_real:.4f} for varied images and {s_copy:.4f} for copies of one.")
+
+
+# --------------------------------------------------------------------------- chapter 13
+def check_class_entropy(entropy, shares) -> CheckResult:
+    """ch13-truncation-variety: the entropy in bits of the class shares (after the loop: psi = 1).
+
+    Call: ``checks.check_class_entropy(entropy, shares)``.
+    """
+    p = _numeric(shares)
+    if p is None or p.ndim != 1:
+        raise ValueError("shares must be the 1-D array that metrics.class_coverage returns.")
+    if not _isclose(float(p.sum()), 1.0, rel=1e-6):
+        return _wrong(f"the shares sum to {p.sum():.4f}, not 1: use the shares from metrics.class_coverage, not "
+                      "counts.")
+    nonzero = p[p > 0]
+    expected = float(-np.sum(nonzero * np.log2(nonzero)))
+    value = _as_float(entropy)
+    if value is None:
+        return _wrong("`entropy` should be one number.")
+    if not np.isfinite(value):
+        return _wrong("your entropy is not finite: an empty class gives 0 * log(0); sum over the shares above 0 "
+                      "(0 log 0 counts as 0).")
+    if _isclose(value, expected, rel=1e-4):
+        return _correct(f"{expected:.2f} bits, of at most log2({len(p)}) = {math.log2(len(p)):.2f} for equally used "
+                        "classes.")
+    if _isclose(value, expected * math.log(2), rel=1e-4):
+        return _wrong("that is the entropy in nats (natural log); the exercise asks for bits: use np.log2.")
+    if _isclose(value, -expected, rel=1e-4):
+        return _wrong("the sign is flipped: the entropy is -sum(p log2 p), which is positive.")
+    return _wrong(f"your entropy is {value:.3f}, expected {expected:.3f} = -sum(p * log2(p)) over the shares above 0.")
+
+
+def check_path_change(ratio, images) -> CheckResult:
+    """ch13-z-versus-w: squared pixel change per step relative to the squared change between the endpoints.
+
+    ``images`` is the path batch of shape ``(steps + 1, paths, pixels)`` and ``ratio`` the array of shape
+    ``(steps, paths)`` computed from it (after the loop: the path in w).
+
+    Call: ``checks.check_path_change(ratio, images)``.
+    """
+    x = np.asarray(images, dtype=np.float64)
+    if x.ndim < 3:
+        raise ValueError(f"images must have shape (steps + 1, paths, pixels), got {x.shape}.")
+    x = x.reshape(x.shape[0], x.shape[1], -1)
+    step = ((x[1:] - x[:-1]) ** 2).mean(axis=-1)
+    total = ((x[-1] - x[0]) ** 2).mean(axis=-1) + 1e-12
+    expected = step / total
+    answer = _numeric(ratio)
+    if answer is None:
+        return _wrong("could not read `ratio` as an array of numbers.")
+    if answer.shape != expected.shape:
+        return _wrong(f"`ratio` should have one value per step and path, shape {expected.shape}; got {answer.shape}.")
+    tol = dict(rtol=1e-3, atol=1e-9)
+    n = len(expected)
+    if np.allclose(answer, expected, **tol):
+        return _correct(f"mean step change {expected.mean():.4f} of the endpoint change (a perfectly even path "
+                        f"would give 1 / {n}^2 = {1 / n**2:.4f}), largest step {expected.max(axis=0).mean():.4f} on "
+                        "average over the paths.")
+    if np.allclose(answer, step, **tol):
+        return _wrong("you did not normalise: divide each step's squared change by the squared change between the "
+                      "path's two endpoints.")
+    if np.allclose(answer, step / step.sum(axis=0), **tol):
+        return _wrong("you divided by the sum of the steps; the exercise divides by the squared change between the "
+                      "endpoints, ((images[-1] - images[0]) ** 2).mean(axis=-1).")
+    absolute = np.abs(x[1:] - x[:-1]).mean(axis=-1) / (np.abs(x[-1] - x[0]).mean(axis=-1) + 1e-12)
+    if np.allclose(answer, absolute, **tol):
+        return _wrong("you used absolute changes; the exercise compares mean squared pixel changes.")
+    return _wrong("`ratio` differs from ((images[1:] - images[:-1]) ** 2).mean(-1) / ((images[-1] - images[0]) ** 2)"
+                  ".mean(-1).")
+
+
+def check_noise_restored(current, saved, with_noise, without_noise) -> CheckResult:
+    """ch13-no-noise: the noise scales are back to their saved values, and switching them off changed the images.
+
+    ``current`` are the noise scales now (as arrays), ``saved`` the values saved before zeroing them.
+
+    Call: ``checks.check_noise_restored([n.noise_scale.numpy() for n in gan.synthesis.noises], saved, with_noise,
+    without_noise)``.
+    """
+    now = [np.asarray(c, dtype=np.float64) for c in current]
+    before = [np.asarray(s, dtype=np.float64) for s in saved]
+    if len(now) != len(before):
+        return _wrong(f"you saved {len(before)} noise scales, the synthesis network has {len(now)}.")
+    if all(np.all(s == 0) for s in before) and any(np.any(c != 0) for c in now):
+        return _wrong("your saved values are all zero but the scales are not: save copies before zeroing, "
+                      "n.noise_scale.numpy().copy().")
+    if all(np.all(s == 0) for s in before):
+        return _wrong("your saved values are all zero: you kept references to the variables, which the zeroing "
+                      "changed too. Save copies, n.noise_scale.numpy().copy(), before zeroing.")
+    if not all(c.shape == s.shape and np.allclose(c, s) for c, s in zip(now, before, strict=True)):
+        if all(np.all(c == 0) for c in now):
+            return _wrong("the noise scales are still zero: assign the saved values back, or every later cell "
+                          "generates without noise.")
+        return _wrong("the noise scales differ from the saved values: restore each one with "
+                      "n.noise_scale.assign(values).")
+    a, b = np.asarray(with_noise, dtype=np.float64), np.asarray(without_noise, dtype=np.float64)
+    if a.shape != b.shape:
+        return _wrong(f"the two grids differ in shape, {a.shape} and {b.shape}: generate the same 16 styles twice.")
+    diff = float(np.abs(a - b).mean())
+    if diff < 1e-7:
+        return _wrong("the two grids are identical: zero the scales between the two generate calls, and pass the "
+                      "same z and noise maps to both.")
+    return _correct(f"the noise scales are restored, and without noise the images change by {diff:.4f} on average "
+                    "per pixel.")

@@ -724,3 +724,196 @@ def test_conv_wgan():
           "channel axis")
     fails(checks.check_conv_wgan(wgan("clip", latent_dim=8, arch="dcgan", filters=(4, 8)), subset, 20),
           "penalty='clip'")
+
+
+# --------------------------------------------------------------------------- chapter 10
+def make_drift(axis=(1, 2), mistake=None):
+    def colour_drift(translated, inputs):
+        if mistake == "pixels":
+            return float(np.mean(np.abs(translated - inputs)))
+        difference = translated.mean(axis=axis) - inputs.mean(axis=axis)
+        if mistake == "squared":
+            return float(np.mean(difference**2))
+        if mistake == "signed":
+            return float(np.mean(difference))
+        return float(np.mean(np.abs(difference)))
+
+    return colour_drift
+
+
+def test_colour_drift():
+    passes(checks.check_colour_drift(make_drift()))
+    fails(checks.check_colour_drift(make_drift(axis=(1, 2, 3))), "over the colour channels too")
+    fails(checks.check_colour_drift(make_drift(axis=(0, 1, 2))), "the whole batch")
+    fails(checks.check_colour_drift(make_drift(mistake="squared")), "squared the differences")
+    fails(checks.check_colour_drift(make_drift(mistake="signed")), "np.abs")
+    fails(checks.check_colour_drift(make_drift(mistake="pixels")), "mean absolute pixel difference")
+
+
+def test_pool_share():
+    from helpers.models.cyclegan import ImagePool
+
+    pool = ImagePool(size=10, probability=0.5, seed=0)
+    pool(np.arange(10, dtype="float32")[:, None, None, None] * np.ones((10, 1, 1, 1), "float32"))
+    from_pool = total = 0
+    for step in range(200):
+        batch = np.arange(1_000 + 5 * step, 1_005 + 5 * step, dtype="float32")[:, None, None, None]
+        out = keras.ops.convert_to_numpy(pool(batch)).reshape(-1).astype(int)
+        fresh = set(batch.reshape(-1).astype(int))
+        from_pool += sum(v not in fresh for v in out)
+        total += len(out)
+    passes(checks.check_pool_share(from_pool / total, total))
+    fails(checks.check_pool_share(0.0, total), "no returned image came from the pool")
+    fails(checks.check_pool_share(1.0, total), "is a fresh image")
+    fails(checks.check_pool_share(0.5, 200), "you counted 200")
+    fails(checks.check_pool_share(0.3, total), "standard errors")
+
+
+def test_moment_matching():
+    rng = np.random.default_rng(0)
+    train_a, train_b, test_a = (rng.random((8, 4, 4, 3)) * scale for scale in (0.6, 1.0, 0.6))
+    mu_a, sd_a = train_a.mean(axis=(0, 1, 2)), train_a.std(axis=(0, 1, 2))
+    mu_b, sd_b = train_b.mean(axis=(0, 1, 2)), train_b.std(axis=(0, 1, 2))
+    matched = np.clip(mu_b + sd_b * (test_a - mu_a) / sd_a, 0, 1)
+    passes(checks.check_moment_matching(matched, train_a, train_b, test_a))
+    fails(checks.check_moment_matching(mu_b + sd_b * (test_a - mu_a) / sd_a, train_a, train_b, test_a), "clip")
+    grey = np.clip(train_b.mean() + train_b.std() * (test_a - train_a.mean()) / train_a.std(), 0, 1)
+    fails(checks.check_moment_matching(grey, train_a, train_b, test_a), "per channel")
+    swapped = np.clip(mu_a + sd_a * (test_a - mu_b) / sd_b, 0, 1)
+    fails(checks.check_moment_matching(swapped, train_a, train_b, test_a), "onto A's")
+    mu_t, sd_t = test_a.mean(axis=(0, 1, 2)), test_a.std(axis=(0, 1, 2))
+    fails(checks.check_moment_matching(np.clip(mu_b + sd_b * (test_a - mu_t) / sd_t, 0, 1), train_a, train_b, test_a),
+          "from the test images")
+
+
+# --------------------------------------------------------------------------- chapter 11
+@pytest.fixture(scope="module")
+def style_runs():
+    """Short real runs of transfer_style with a two-layer extractor standing in for VGG19."""
+    from helpers.models import style_transfer as st
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None, None, 3))
+    first = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="first")(inputs)
+    second = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="second")(first)
+    extractor = keras.Model(inputs, [first, second])
+    extractor.style_layers, extractor.content_layers = ("first",), ("second",)
+    rng = np.random.default_rng(0)
+    content, style = (rng.random((12, 12, 3)).astype("float32") for _ in range(2))
+
+    def run(**kwargs):
+        return st.transfer_style(extractor, content, style, steps=8, **kwargs)
+
+    return {"content": content, "texture": run(content_weight=0.0, init="noise", seed=1),
+            "from photo": run(content_weight=0.0), "with content": run(init="noise", seed=1),
+            "with tv": run(), "without tv": run(tv_weight=0.0), "style 1": run(style_weight=1.0)}
+
+
+def test_texture_synthesis(style_runs):
+    content = style_runs["content"]
+    passes(checks.check_texture_synthesis(style_runs["texture"], content))
+    fails(checks.check_texture_synthesis(style_runs["from photo"], content), "init='noise'")
+    fails(checks.check_texture_synthesis(style_runs["with content"], content), "content_weight=0.0")
+
+
+def test_tv_runs(style_runs):
+    passes(checks.check_tv_runs(style_runs["with tv"], style_runs["without tv"]))
+    fails(checks.check_tv_runs(style_runs["without tv"], style_runs["with tv"]), "swapped")
+    fails(checks.check_tv_runs(style_runs["with tv"], style_runs["with tv"]), "pass tv_weight=0.0")
+
+
+def test_shallow_extractor(style_runs):
+    from types import SimpleNamespace
+
+    shallow = SimpleNamespace(style_layers=("block1_conv1", "block2_conv1"), content_layers=("block4_conv2",))
+    passes(checks.check_shallow_extractor(shallow, style_runs["with tv"]))
+    fails(checks.check_shallow_extractor(shallow, style_runs["style 1"]), "style weight is 1")
+    as_content = SimpleNamespace(style_layers=("block1_conv1",), content_layers=("block1_conv1", "block2_conv1"))
+    fails(checks.check_shallow_extractor(as_content), "among the content layers")
+    five = SimpleNamespace(style_layers=("block1_conv1", "block2_conv1", "block3_conv1"),
+                           content_layers=("block4_conv2",))
+    fails(checks.check_shallow_extractor(five), "uses only")
+
+
+# --------------------------------------------------------------------------- chapter 12
+def he_squares(gain, relu=True):
+    from helpers import layers
+
+    h = np.random.default_rng(0).normal(size=(1_000, 256)).astype("float32")
+    squares = []
+    for _ in range(10):
+        layer = layers.EqualizedDense(256, gain=gain)
+        h = layer(h)
+        h = keras.ops.relu(h) if relu else h
+        squares.append(float(keras.ops.mean(h**2)))
+    return layer.scale, squares
+
+
+def test_he_scale():
+    keras.utils.set_random_seed(0)
+    scale, squares = he_squares(np.sqrt(256.0))
+    result = passes(checks.check_he_scale(scale, squares))
+    assert "n_in / 2 = 128" in result.message
+    fails(checks.check_he_scale(*he_squares(256.0)), "needs gain = sqrt(256) = 16")
+    he_scale, he = he_squares(np.sqrt(2.0))
+    fails(checks.check_he_scale(he_scale, he), "He constant")
+    fails(checks.check_he_scale(scale, he), "like the He run's")
+    fails(checks.check_he_scale(*he_squares(np.sqrt(256.0), relu=False)), "leave out the ReLU")
+
+
+def test_scale_invariance():
+    passes(checks.check_scale_invariance(2.44e-06))
+    assert "exactly zero" in passes(checks.check_scale_invariance(0.0)).message
+    fails(checks.check_scale_invariance(0.41), "more than rounding")
+    fails(checks.check_scale_invariance("0.1"), "more than rounding")
+
+
+def test_mbstd_features():
+    keras.utils.set_random_seed(0)
+    conv = keras.layers.Conv2D(3, 3, padding="same", activation="relu")
+    pool = keras.layers.AveragePooling2D(2)
+
+    def critic_features(x):
+        return pool(conv(x))
+
+    real_batch = np.random.default_rng(0).random((16, 8, 8, 1)).astype("float32") * 2 - 1
+    copies = np.repeat(real_batch[:1], 16, axis=0)
+    passes(checks.check_mbstd_features(critic_features, real_batch, copies))
+    fails(checks.check_mbstd_features(lambda x: x, real_batch, copies), "images themselves")
+    fails(checks.check_mbstd_features(conv, real_batch, copies), "8x8 maps")
+    fails(checks.check_mbstd_features(lambda x: keras.ops.reshape(critic_features(x), (16, -1)), real_batch, copies),
+          "feature maps")
+
+
+# --------------------------------------------------------------------------- chapter 13
+def test_class_entropy():
+    shares = np.array([0.5, 0.25, 0.25, 0.0, 0, 0, 0, 0, 0, 0])
+    entropy = -np.sum(shares[shares > 0] * np.log2(shares[shares > 0]))
+    assert "1.50 bits" in passes(checks.check_class_entropy(entropy, shares)).message
+    fails(checks.check_class_entropy(entropy * np.log(2), shares), "nats")
+    fails(checks.check_class_entropy(-entropy, shares), "sign is flipped")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fails(checks.check_class_entropy(-np.sum(shares * np.log2(shares)), shares), "0 log 0")
+
+
+def test_path_change():
+    rng = np.random.default_rng(0)
+    images = np.cumsum(rng.normal(size=(21, 4, 6)), axis=0)  # (steps + 1, paths, pixels)
+    step_change = ((images[1:] - images[:-1]) ** 2).mean(axis=-1)
+    total = ((images[-1] - images[0]) ** 2).mean(axis=-1) + 1e-12
+    passes(checks.check_path_change(step_change / total, images))
+    fails(checks.check_path_change(step_change, images), "did not normalise")
+    fails(checks.check_path_change(step_change / step_change.sum(axis=0), images), "sum of the steps")
+    fails(checks.check_path_change((step_change / total).T, images), "one value per step and path")
+
+
+def test_noise_restored():
+    rng = np.random.default_rng(0)
+    saved = [rng.random(4), rng.random(8)]
+    with_noise = rng.random((16, 4, 4, 1))
+    without_noise = with_noise + 0.01
+    passes(checks.check_noise_restored([s.copy() for s in saved], saved, with_noise, without_noise))
+    fails(checks.check_noise_restored([0 * s for s in saved], saved, with_noise, without_noise), "still zero")
+    fails(checks.check_noise_restored([0 * s for s in saved], [0 * s for s in saved], with_noise, without_noise),
+          "kept references")
+    fails(checks.check_noise_restored(saved, saved, with_noise, with_noise), "identical")
