@@ -395,6 +395,11 @@ def check_no_bias(model, X, mse_pca: float | None = None) -> CheckResult:
     if mse_u <= 1.1 * best_u + 1e-9:
         return _wrong(f"this model fits the uncentred X (error {mse_u / pca:.2f} x PCA's there, {mse_c / pca:.2f} x on "
                       "the centred cloud): the loop's last model should be the one trained on X - X.mean(axis=0).")
+    if mse_c < mse_u and mse_c < 0.5 * float(np.mean(centred**2)):
+        return _correct(f"bias-free and trained on the centred cloud, where its error is {mse_c / pca:.2f} x PCA's. It "
+                        f"has not converged yet (a bias-free plane can reach {best_c / pca:.2f} x): with the book's "
+                        "epochs it gets there. On the uncentred X even the best bias-free plane has "
+                        f"{best_u / pca:.2f} x PCA's error.")
     return _wrong(f"on the centred cloud your model's error is {mse_c / pca:.2f} x PCA's, where a bias-free plane can "
                   f"reach {best_c / pca:.2f} x: train it on X - X.mean(axis=0) with the same optimiser and epochs as "
                   "plane_ae.")
@@ -433,13 +438,15 @@ def check_deeper_autoencoder(deeper, x_test, reference_mse: float | None = None,
     except Exception as err:  # noqa: BLE001
         return _error("reconstructing test images with your model", err)
     baseline = _mean_image_mse(x)
-    if not mse < 0.5 * baseline:
+    if not mse < baseline:
         return _wrong(f"its test MSE ({mse:.4f}) is no better than always drawing the mean image ({baseline:.4f}): "
                       "train it (compile, then training.fit_or_load as for the other models) before measuring.")
     message = (f"hidden layers {hidden} around a {code_size}-unit code, {deeper.count_params():,} parameters, "
                f"test MSE {mse:.5f} on the first {len(x):,} test images")
     if reference_mse is not None:
         message += f" (the one-hidden-layer model: {float(reference_mse):.5f})"
+    if mse > 0.5 * baseline:
+        message += ". It has barely started to learn: with the book's epochs the error is several times smaller"
     return _correct(message + ".")
 
 
@@ -525,12 +532,12 @@ def check_fewer_labels(idx, tuned, tuned_acc, x_test, y_test, n_labels: int = 10
             return _wrong("tuned_acc looks like a percentage; keep the fraction that evaluate returns.")
         return _wrong(f"tuned_acc is {answer:.3f}, but the fine-tuned model scores {accuracy:.3f} on the test set: "
                       "report the accuracy that the last train_classifier call (the fine-tuning) returns.")
-    if accuracy < 0.2:
-        return _wrong(f"a test accuracy of {accuracy:.3f} is barely above chance (0.1): were the classifiers trained?")
     message = f"{n_labels} distinct images, the encoder unfrozen for fine-tuning, test accuracy {accuracy:.3f}"
     if scratch_acc is not None:
         gap = accuracy - float(scratch_acc)
         message += f", {abs(gap) * 100:.1f} points {'above' if gap >= 0 else 'below'} the scratch classifier"
+    if accuracy < 0.2:
+        message += " (barely above chance, 0.1: the classifiers have hardly trained in this run)"
     return _correct(message + ".")
 
 
@@ -663,8 +670,8 @@ def check_code_sweep(model, err, x_eval, code_size: int = 120) -> CheckResult:
     if not _isclose(answer, mse, rel=1e-3):
         return _wrong(_err_hint(answer, x, recon, "err") + ".")
     baseline = _mean_image_mse(x)
-    if not mse < 0.6 * baseline:
-        return _wrong(f"an MSE of {mse:.4f} is hardly better than drawing the mean image ({baseline:.4f}): fit each "
+    if not mse < baseline:
+        return _wrong(f"an MSE of {mse:.4f} is no better than drawing the mean image ({baseline:.4f}): fit each "
                       "model (for settings['epochs'] epochs) before measuring it.")
     dense = [layer for layer in _weighted_layers(model) if isinstance(layer, keras.layers.Dense)]
     message = f"code size {code}, test MSE {mse:.4f}."
@@ -783,8 +790,11 @@ def check_pretrained_copy(copy, original) -> CheckResult:
         return _wrong("pretrained_encoder does not have dae_gauss.encoder's layers: build it with "
                       "keras.models.clone_model(dae_gauss.encoder).")
     distance = _weights_distance(mine, theirs)
-    if distance > 0.5:
-        return _wrong(f"its weights are far from the trained encoder's (relative distance {distance:.2f}): "
+    flat_mine = np.concatenate([np.ravel(w) for w in mine]).astype(np.float64)
+    flat_theirs = np.concatenate([np.ravel(w) for w in theirs]).astype(np.float64)
+    cosine = float(flat_mine @ flat_theirs / (np.linalg.norm(flat_mine) * np.linalg.norm(flat_theirs) + 1e-12))
+    if cosine < 0.3:
+        return _wrong(f"its weights are unrelated to the trained encoder's (cosine similarity {cosine:.2f}): "
                       "clone_model copies the architecture with fresh random weights. Copy the trained ones with "
                       "pretrained_encoder.set_weights(dae_gauss.encoder.get_weights()).")
     if not copy.trainable:
@@ -935,11 +945,12 @@ def check_kl_sweep(model, codes, x, weight: float = 1.0, target: float = 0.1) ->
     if answer is None or answer.shape != reference.shape or not np.allclose(answer, reference, atol=1e-4):
         return _wrong("`c` is not this model's codings of x_few_test: c = model.encode(x_few_test).")
     mean = float(reference.mean())
+    message = (f"KL weight {weight:g} with target {target:g}; mean activation {mean:.4f}, activations below 0.05: "
+               f"{np.mean(reference < 0.05):.1%}")
     if abs(mean - target) > 0.05:
-        return _wrong(f"the mean activation is {mean:.3f}, far from the target {target:g}, which a weight of "
-                      f"{weight:g} holds closely: train the model (training.fit_or_load) before measuring.")
-    return _correct(f"KL weight {weight:g} with target {target:g}; mean activation {mean:.4f}, activations below 0.05: "
-                    f"{np.mean(reference < 0.05):.1%}.")
+        message += (f". The mean is still far from the target, which a weight of {weight:g} holds closely once "
+                    "trained: this model has had little training")
+    return _correct(message + ".")
 
 
 def check_cross_noise_inputs(inputs, clean, noise_std: float = 0.2, rate: float = 0.5) -> CheckResult:
@@ -1716,14 +1727,17 @@ def check_one_sided_penalty(one_sided_penalty, weight: float = 10.0) -> CheckRes
                   "weight * mean(max(0, norms - 1) ** 2) with the norms from losses.input_gradient_norms.")
 
 
-def check_critic_estimate(estimate, p, q, critic=None) -> CheckResult:
+def check_critic_estimate(estimate, p, q, critic=None, steps: int | None = None) -> CheckResult:
     """ch09-critic-1d: the critic's Earth-Mover estimate against the exact W1 of the two samples.
 
     A soft penalty lets the estimate miss by some percent either way; the check accepts 0.8 to 1.25
     times the exact value. Given ``critic`` (the function from a batch of shape (n, 1) to scores), the
     message also reports its slope between the two masses (ideally of magnitude 1).
 
-    Call: ``checks.check_critic_estimate(estimate_1d, p_1d, q_1d, critic_fn)``.
+    ``steps`` is the number of training steps; below 100 an estimate that is too small is put down to the
+    short training.
+
+    Call: ``checks.check_critic_estimate(estimate_1d, p_1d, q_1d, critic_fn, settings["ex_steps"])``.
     """
     from scipy import stats
 
@@ -1747,6 +1761,9 @@ def check_critic_estimate(estimate, p, q, critic=None) -> CheckResult:
     if ratio > 1.25:
         return _wrong(f"{summary}: the estimate is too large, so the critic is steeper than 1-Lipschitz. Is the "
                       "gradient penalty (weight 10) in the critic's loss, loss = -gap + penalty?")
+    if steps is not None and steps < 100 and ratio > 0:
+        return _correct(f"{summary}: still below the exact value after only {steps} steps; with a few hundred (the "
+                        "book's budget) the estimate comes within some percent of it.")
     return _wrong(f"{summary}: the estimate is too small. Train for a few hundred Adam steps, and check that the "
                   "loss is -gap + penalty, so that minimising it maximises the gap.")
 
@@ -1955,11 +1972,13 @@ def check_texture_synthesis(result, content_image) -> CheckResult:
         return _wrong(f"the run still has a content term (content weight {weights[1]:.3g}, read from its loss "
                       "history): pass content_weight=0.0, so that only the Gram matrices are matched.")
     total = np.asarray(history.get("total", []), dtype=np.float64)
-    if len(total) < 2 or not total[-1] < total[0]:
+    if len(total) >= 10 and not total[-1] < total[0]:
         return _wrong("the loss did not fall during the run: check the number of steps (settings['sweep_steps']) "
                       "and the style weight.")
+    if len(total) < 2:
+        return _correct("started from noise with no content term.")
     style = np.asarray(history["style"], dtype=np.float64)
-    return _correct(f"started from noise with no content term; over {len(total)} steps the loss fell from "
+    return _correct(f"started from noise with no content term; over {len(total)} steps the loss went from "
                     f"{total[0]:.4f} to {total[-1]:.4f} (style loss {style[0]:.4f} to {style[-1]:.4f}).")
 
 
