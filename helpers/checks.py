@@ -410,9 +410,9 @@ def check_deeper_autoencoder(deeper, x_test, reference_mse: float | None = None,
                              code_size: int = 30) -> CheckResult:
     """ch02-depth: a trained ``dense_autoencoder(code_size=30, hidden=(300, 100))``.
 
-    Checks the layer sizes and that the model reconstructs the first 1,000 test images far better than
-    the mean image does (i.e. that it was trained); reports its parameter count and test MSE beside
-    ``reference_mse``, the one-hidden-layer model's.
+    Checks the layer sizes and reports the parameter count and the MSE on the first 1,000 test images
+    beside ``reference_mse``, the one-hidden-layer model's, with a note when the model reconstructs hardly
+    better than the mean image (little training, as in smoke mode).
 
     Call: ``checks.check_deeper_autoencoder(deeper, fashion.x_test, report.RECORDED["ch02_ae_mse"])``.
     """
@@ -438,15 +438,13 @@ def check_deeper_autoencoder(deeper, x_test, reference_mse: float | None = None,
     except Exception as err:  # noqa: BLE001
         return _error("reconstructing test images with your model", err)
     baseline = _mean_image_mse(x)
-    if not mse < baseline:
-        return _wrong(f"its test MSE ({mse:.4f}) is no better than always drawing the mean image ({baseline:.4f}): "
-                      "train it (compile, then training.fit_or_load as for the other models) before measuring.")
     message = (f"hidden layers {hidden} around a {code_size}-unit code, {deeper.count_params():,} parameters, "
                f"test MSE {mse:.5f} on the first {len(x):,} test images")
     if reference_mse is not None:
         message += f" (the one-hidden-layer model: {float(reference_mse):.5f})"
     if mse > 0.5 * baseline:
-        message += ". It has barely started to learn: with the book's epochs the error is several times smaller"
+        message += (f". That is hardly better than always drawing the mean image ({baseline:.4f}): the model has had "
+                    "little or no training (in book mode it trains for settings['epochs'] epochs)")
     return _correct(message + ".")
 
 
@@ -644,10 +642,10 @@ def _err_hint(err: float, x: np.ndarray, recon: np.ndarray, what: str) -> str:
 def check_code_sweep(model, err, x_eval, code_size: int = 120) -> CheckResult:
     """ch03-code-size: the sweep's last model (code size 120) and its test MSE ``err`` on ``x_eval``.
 
-    Recomputes the MSE, checks that the model was trained (much better than the mean image), and reports
-    which layers grow with the code size.
+    Recomputes the MSE (noting when the model is hardly better than the mean image, i.e. little trained)
+    and reports which layers grow with the code size. ``code_size`` is the sweep's last size.
 
-    Call: ``checks.check_code_sweep(model, err, x_eval)``.
+    Call: ``checks.check_code_sweep(model, err, x_eval, settings["sweep_code_sizes"][-1])``.
     """
     import keras
 
@@ -670,11 +668,11 @@ def check_code_sweep(model, err, x_eval, code_size: int = 120) -> CheckResult:
     if not _isclose(answer, mse, rel=1e-3):
         return _wrong(_err_hint(answer, x, recon, "err") + ".")
     baseline = _mean_image_mse(x)
-    if not mse < baseline:
-        return _wrong(f"an MSE of {mse:.4f} is no better than drawing the mean image ({baseline:.4f}): fit each "
-                      "model (for settings['epochs'] epochs) before measuring it.")
     dense = [layer for layer in _weighted_layers(model) if isinstance(layer, keras.layers.Dense)]
     message = f"code size {code}, test MSE {mse:.4f}."
+    if mse > 0.5 * baseline:
+        message += (f" (Hardly better than always drawing the mean image, {baseline:.4f}: this model has had little "
+                    "or no training.)")
     if len(dense) >= 2:
         d = int(dense[0].kernel.shape[0])
         message += (f" Only the two dense layers beside the code grow with it, by {d + 1} (encoder) and {d} "

@@ -163,8 +163,8 @@ def test_deeper_autoencoder():
           "narrowing towards the input")
     fails(checks.check_deeper_autoencoder(copying(dense_autoencoder(code_size=20, hidden=(300, 100))), x_test),
           "code has 20 units")
-    fails(checks.check_deeper_autoencoder(dense_autoencoder(code_size=30, hidden=(300, 100)), x_test),
-          "no better than always drawing the mean image")
+    untrained = checks.check_deeper_autoencoder(dense_autoencoder(code_size=30, hidden=(300, 100)), x_test)
+    assert "little or no training" in passes(untrained).message
 
 
 def test_pca_projection():
@@ -252,8 +252,8 @@ def test_code_sweep():
     fails(checks.check_code_sweep(model, bce, x_eval), "binary cross-entropy")
     fails(checks.check_code_sweep(copying(conv_autoencoder(code_size=30)), err, x_eval), "a code of 30 units")
     untrained = conv_autoencoder(code_size=120)
-    fails(checks.check_code_sweep(untrained, pixel_mse(x_eval, untrained.predict(x_eval, verbose=0)), x_eval),
-          "no better than drawing the mean image")
+    result = passes(checks.check_code_sweep(untrained, pixel_mse(x_eval, untrained.predict(x_eval, verbose=0)), x_eval))
+    assert "little or no training" in result.message
 
 
 def test_column_reader():
