@@ -523,7 +523,10 @@ def check_fewer_labels(idx, tuned, tuned_acc, x_test, y_test, n_labels: int = 10
     answer = _as_float(tuned_acc)
     if answer is None:
         return _wrong("`tuned_acc` should be one number, the accuracy that train_classifier returns.")
-    predicted = np.argmax(_predict(tuned, np.asarray(x_test)), axis=-1)
+    try:
+        predicted = np.argmax(_predict(tuned, np.asarray(x_test)), axis=-1)
+    except Exception as err:  # noqa: BLE001
+        return _error("classifying the test images with `tuned`", err)
     accuracy = float(np.mean(predicted == np.asarray(y_test).reshape(-1)))
     if not abs(answer - accuracy) <= 2e-3:
         if _isclose(answer, 100 * accuracy, rel=1e-2):
@@ -876,6 +879,8 @@ def check_noise_sweep(noisy_sets, clean, model=None, scores=None) -> CheckResult
         return _wrong("`noisy_sets` should be a dict from each test noise level to its noisy images.")
     x = np.asarray(clean, dtype=np.float64)
     for level, noisy in noisy_sets.items():
+        if _as_float(level) is None:
+            return _wrong(f"the keys of `noisy_sets` should be the noise levels (numbers), got {level!r}.")
         noisy = np.asarray(noisy, dtype=np.float64)
         if noisy.shape != x.shape:
             return _wrong(f"the noisy images at {level} have shape {noisy.shape}, the clean ones {x.shape}.")
@@ -901,7 +906,10 @@ def check_noise_sweep(noisy_sets, clean, model=None, scores=None) -> CheckResult
         if answer is None or answer.size != len(levels):
             return _wrong(f"`scores` should hold one PSNR per test level ({len(levels)}).")
         answer = answer.reshape(-1)
-        outputs = [_predict(model, np.asarray(noisy_sets[s], dtype="float32")) for s in levels]
+        try:
+            outputs = [_predict(model, np.asarray(noisy_sets[s], dtype="float32")) for s in levels]
+        except Exception as err:  # noqa: BLE001
+            return _error("denoising the test sets with your model", err)
         expected = np.array([metrics.psnr(x, out) for out in outputs])
         if not np.allclose(answer, expected, atol=0.01):
             against_noisy = np.array([metrics.psnr(np.asarray(noisy_sets[s]), out) for s, out in zip(levels, outputs,
@@ -1750,7 +1758,10 @@ def check_critic_estimate(estimate, p, q, critic=None, steps: int | None = None)
         message = f"{summary} ({ratio - 1:+.0%})."
         if critic is not None:
             xs = np.linspace(float(np.median(p)), float(np.median(q)), 41, dtype="float32")[:, None]
-            scores = np.asarray(critic(xs), dtype=np.float64).reshape(-1)
+            try:
+                scores = np.asarray(critic(xs), dtype=np.float64).reshape(-1)
+            except Exception as err:  # noqa: BLE001
+                return _error("your critic on a batch of shape (41, 1)", err)
             slope = float(np.mean(np.abs(np.diff(scores) / np.diff(xs[:, 0]))))
             message += f" Between the two medians the critic's slope averages {slope:.2f} in magnitude (ideal: 1)."
         return _correct(message)
