@@ -377,3 +377,15 @@ class NoiseInjection(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "seed": self.seed}
+
+
+# ------------------------------------------------------------------------------------ CycleGAN / style transfer
+def instance_normalization(name: str | None = None, epsilon: float = 1e-5) -> keras.layers.GroupNormalization:
+    """Instance normalisation (Ulyanov et al. 2016) as Keras ``GroupNormalization`` with one group per channel.
+
+    Each channel of each image is normalised by its own mean and standard deviation over the image's
+    positions, then scaled and shifted by a learned ``gamma`` and ``beta`` per channel. Unlike batch
+    normalisation nothing depends on the other images of the batch, so training and inference agree
+    even with batches of one.
+    """
+    return keras.layers.GroupNormalization(groups=-1, epsilon=epsilon, name=name)

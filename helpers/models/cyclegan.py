@@ -16,20 +16,10 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import losses
+from helpers.layers import instance_normalization
 
 SUPPORTED_SIZES: tuple[int, ...] = (16, 32, 64, 128, 256)
 """Image sizes the U-Net generator accepts (square images; it halves them down to 4x4)."""
-
-
-def instance_normalization(name: str | None = None, epsilon: float = 1e-5) -> keras.layers.GroupNormalization:
-    """Instance normalisation (Ulyanov et al. 2016) as Keras ``GroupNormalization`` with one group per channel.
-
-    Each channel of each image is normalised by its own mean and standard deviation over the image's
-    positions, then scaled and shifted by a learned ``gamma`` and ``beta`` per channel. Unlike batch
-    normalisation nothing depends on the other images of the batch, so training and inference agree
-    even with batches of one.
-    """
-    return keras.layers.GroupNormalization(groups=-1, epsilon=epsilon, name=name)
 
 
 def _check_size(image_size: int) -> None:

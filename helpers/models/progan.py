@@ -4,7 +4,7 @@ Both networks hold every block from the start; a Python ``stage`` picks how many
 4x4, stage ``k`` is ``4 * 2**k``) and a non-trainable ``alpha`` fades the newest block in. One compiled
 train step exists per stage, and a checkpoint of any stage holds all weights, so an interrupted run
 resumes stage by stage with :func:`fit_progressive`. Networks work in [-1, 1]; data and samples in [0, 1].
-Loss: WGAN-GP with ProGAN's drift term.
+Loss, optimizers and the moving average of the generator: :class:`helpers.models.growing.KarrasGAN`.
 """
 
 from __future__ import annotations
@@ -15,50 +15,23 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from helpers import losses
 from helpers.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
-from helpers.models.common import apply_gradients, fixed_noise
+from helpers.models.common import fixed_noise
+from helpers.models.growing import (
+    KarrasGAN,
+    check_channels,
+    downsample,
+    lerp,
+    num_stages,
+    stage_resolution,
+    upsample,
+    wgan_gp_critic_loss,
+)
 
-
-def num_stages(resolution: int) -> int:
-    """How many resolutions a network growing from 4x4 to ``resolution`` passes through (4x4 is stage 0)."""
-    if resolution < 4 or resolution & (resolution - 1):
-        raise ValueError(f"The resolution must be a power of two, at least 4, got {resolution}.")
-    return int(math.log2(resolution)) - 1
-
-
-def stage_resolution(stage: int) -> int:
-    """The image side length at ``stage`` (4, 8, 16, ...)."""
-    return 4 * 2 ** int(stage)
-
-
-def upsample(x, factor: int = 2):
-    """Nearest-neighbour upsampling of ``(N, H, W, C)`` images by an integer ``factor``."""
-    if factor == 1:
-        return x
-    return ops.repeat(ops.repeat(x, factor, axis=1), factor, axis=2)
-
-
-def downsample(x, factor: int = 2):
-    """Average pooling of ``(N, H, W, C)`` images over ``factor x factor`` squares."""
-    if factor == 1:
-        return x
-    return ops.average_pool(x, pool_size=factor, strides=factor, padding="valid")
-
-
-def lerp(a, b, t):
-    """``a + (b - a) t``: ``a`` at ``t = 0``, ``b`` at ``t = 1``."""
-    return a + (b - a) * t
-
-
-def _check_channels(channels: Sequence[int], stages: int) -> tuple[int, ...]:
-    channels = tuple(int(c) for c in channels)
-    if len(channels) != stages or min(channels) < 1:
-        raise ValueError(f"Give one positive channel count per resolution ({stages} from 4x4 up), got {channels}.")
-    return channels
+__all__ = ["FadeIn", "ProGAN", "ProgressiveCritic", "ProgressiveGenerator", "downsample", "fit_progressive", "lerp",
+           "num_stages", "stage_resolution", "upsample", "wgan_gp_critic_loss"]
 
 
 @keras.saving.register_keras_serializable(package="genbook")
@@ -77,7 +50,7 @@ class ProgressiveGenerator(keras.Model):
         self.latent_dim = int(latent_dim)
         self.resolution = int(resolution)
         self.stages = num_stages(resolution)
-        self.channels = _check_channels(channels, self.stages)
+        self.channels = check_channels(channels, self.stages)
         self.image_channels = int(image_channels)
         c0 = self.channels[0]
         self.normalize = PixelNorm(name="pixel_norm")
@@ -155,7 +128,7 @@ class ProgressiveCritic(keras.Model):
         super().__init__(**kwargs)
         self.resolution = int(resolution)
         self.stages = num_stages(resolution)
-        self.channels = _check_channels(channels, self.stages)
+        self.channels = check_channels(channels, self.stages)
         self.image_channels = int(image_channels)
         self.group_size = int(group_size)
         self.from_rgb = [EqualizedConv2D(c, 1, name=f"from_rgb_{stage_resolution(k)}x{stage_resolution(k)}")
@@ -206,78 +179,46 @@ class ProgressiveCritic(keras.Model):
                 "image_channels": self.image_channels, "group_size": self.group_size}
 
 
-def wgan_gp_critic_loss(critic: Callable, real, fake, gp_weight: float = 10.0, drift_weight: float = 1e-3,
-                        seed=None) -> dict[str, Any]:
-    """ProGAN's critic loss: ``E[C(fake)] - E[C(real)] + gp_weight * GP + drift_weight * E[C(real)^2]``.
-
-    Reuses :func:`helpers.losses.wasserstein_critic_loss`, :func:`helpers.losses.gradient_penalty` and
-    :func:`helpers.losses.drift_penalty`. Returns the total ``loss`` and its parts.
-    """
-    real_scores, fake_scores = critic(real), critic(fake)
-    wasserstein = losses.wasserstein_critic_loss(real_scores, fake_scores)
-    gp = losses.gradient_penalty(critic, real, fake, weight=gp_weight, seed=seed)
-    drift = losses.drift_penalty(real_scores, drift_weight)
-    return {"loss": wasserstein + gp + drift, "wasserstein": -wasserstein, "gp": gp, "drift": drift}
-
-
 @keras.saving.register_keras_serializable(package="genbook")
-class ProGAN(keras.Model):
+class ProGAN(KarrasGAN):
     """A progressively grown GAN trained with ``fit``, one stage at a time (:meth:`set_stage`).
 
-    Each ``train_step`` makes ``d_steps`` critic updates with the WGAN-GP loss plus the drift term
-    (:func:`wgan_gp_critic_loss`), then one generator update with ``-E[C(G(z))]``. Real images (in [0, 1], at
-    full ``resolution``) are average-pooled to the stage's size; during a fade-in they are blended with their
-    own 2x blurred (down- then upsampled) version by the same ``alpha``, as in the paper, so that real and
-    fake images pass through the same transition. The :class:`FadeIn` callback raises ``alpha`` from 0 to 1.
-    Trackers: ``d_loss``, ``g_loss``, ``wasserstein`` (the critic's estimate of the distance), ``gp``.
+    Each ``train_step`` makes ``d_steps`` critic updates, then one generator update, with the loss of
+    :class:`~helpers.models.growing.KarrasGAN` (``"logistic"`` with lazy R1 by default, or the paper's
+    ``"wgan_gp"`` with drift). Real images (in [0, 1], at full ``resolution``) are average-pooled to the
+    stage's size; during a fade-in they are blended with their own 2x blurred (down- then upsampled) version
+    by the same ``alpha``, as in the paper, so that real and fake images pass through the same transition.
+    The :class:`FadeIn` callback raises ``alpha`` from 0 to 1. Samples come from ``generator_ema``, the
+    moving average of the generator's weights. Other keyword arguments go to ``KarrasGAN``.
     """
 
     def __init__(self, latent_dim: int = 128, resolution: int = 32, channels: Sequence[int] = (128, 128, 64, 32),
-                 image_channels: int = 1, gp_weight: float = 10.0, drift_weight: float = 1e-3, d_steps: int = 1,
-                 group_size: int = 4, seed: int | None = None, **kwargs: Any) -> None:
+                 image_channels: int = 1, group_size: int = 4, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if d_steps < 1:
-            raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         self.latent_dim = int(latent_dim)
         self.resolution = int(resolution)
         self.stages = num_stages(resolution)
-        self.channels = _check_channels(channels, self.stages)
+        self.channels = check_channels(channels, self.stages)
         self.image_channels = int(image_channels)
-        self.gp_weight, self.drift_weight = float(gp_weight), float(drift_weight)
-        self.d_steps, self.group_size, self.seed = int(d_steps), int(group_size), seed
+        self.group_size = int(group_size)
         self.generator = ProgressiveGenerator(latent_dim, resolution, self.channels, image_channels, name="generator")
+        self.generator_ema = ProgressiveGenerator(latent_dim, resolution, self.channels, image_channels,
+                                                  name="generator_ema")
         self.discriminator = ProgressiveCritic(resolution, self.channels, image_channels, group_size,
                                                name="critic")
-        self.seed_generator = keras.random.SeedGenerator(seed)
         self.alpha = self.add_weight(name="alpha", shape=(), initializer="ones", trainable=False)
         self.stage = self.stages - 1
-        self.d_optimizer: keras.optimizers.Optimizer | None = None
-        self.g_optimizer: keras.optimizers.Optimizer | None = None
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "wasserstein", "gp")}
         self.generator.build()
+        self.generator_ema.build()
         self.discriminator.build()
+        self.copy_to_ema()
         self.built = True
 
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
+    def generator_networks(self) -> list[keras.Model]:
+        return [self.generator]
 
-    def compile(self, d_optimizer: keras.optimizers.Optimizer | None = None,
-                g_optimizer: keras.optimizers.Optimizer | None = None, **kwargs: Any) -> None:
-        """Each network its own optimizer (the paper's Adam(1e-3, beta_1=0, beta_2=0.99) if left out), built at once."""
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
-        self.build_optimizers()  # for every block now: each stage then updates its own subset
-
-    def build_optimizers(self) -> None:
-        """Create both optimizers' variables (for every block), so that a checkpoint restores their state."""
-        if self.d_optimizer is None or self.g_optimizer is None:
-            raise ValueError("Compile the ProGAN first: progan.compile().")
-        if not self.d_optimizer.built:
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-        if not self.g_optimizer.built:
-            self.g_optimizer.build(self.generator.trainable_variables)
+    def ema_networks(self) -> list[keras.Model]:
+        return [self.generator_ema]
 
     def set_stage(self, stage: int, alpha: float = 1.0) -> None:
         """Train (and sample) at ``stage`` from now on, with fade-in weight ``alpha``; a new train step is traced."""
@@ -292,10 +233,6 @@ class ProGAN(keras.Model):
         return stage_resolution(self.stage)
 
     # ------------------------------------------------------------------ pieces
-    def noise(self, batch_size):
-        """A batch of ``z ~ N(0, I)`` from the model's seed generator."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-
     def real_at_stage(self, x):
         """Real images in [0, 1] at full resolution -> the networks' range at the current stage's size (faded)."""
         x = ops.cast(x, "float32")
@@ -314,9 +251,6 @@ class ProGAN(keras.Model):
     def _critic(self, x):
         return self.discriminator(x, stage=self.stage, alpha=self.alpha)
 
-    def _apply(self, optimizer, tape, loss, variables) -> None:
-        apply_gradients(optimizer, tape, loss, variables)
-
     def train_step(self, data):
         if self.d_optimizer is None or self.g_optimizer is None:
             raise ValueError("Compile the ProGAN first: progan.compile().")
@@ -325,17 +259,9 @@ class ProGAN(keras.Model):
         batch = ops.shape(real)[0]
         for _ in range(self.d_steps):
             fake = ops.stop_gradient(self(self.noise(batch)))
-            with tf.GradientTape() as tape:
-                d_logs = wgan_gp_critic_loss(self._critic, real, fake, self.gp_weight, self.drift_weight,
-                                             seed=self.seed_generator)
-            self._apply(self.d_optimizer, tape, d_logs["loss"], self.discriminator.trainable_variables)
-        with tf.GradientTape() as tape:
-            g_loss = losses.wasserstein_generator_loss(self._critic(self(self.noise(batch))))
-        self._apply(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
-        for name, value in (("d_loss", d_logs["loss"]), ("g_loss", g_loss), ("wasserstein", d_logs["wasserstein"]),
-                            ("gp", d_logs["gp"])):
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+            d_logs = self.critic_step(self._critic, real, fake)
+        g_loss = self.generator_step(lambda: self._critic(self(self.noise(batch))))
+        return self.finish_step(batch, d_logs, g_loss)
 
     # ------------------------------------------------------------------ sampling
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
@@ -343,23 +269,26 @@ class ProGAN(keras.Model):
         return fixed_noise(n, self.latent_dim, seed)
 
     def generate(self, n: int | None = None, seed: int = 0, z: np.ndarray | None = None, stage: int | None = None,
-                 alpha: float | None = None, batch_size: int = 256) -> np.ndarray:
-        """Samples in [0, 1] at ``stage`` (default: the current one) with ``alpha`` (default: the current one)."""
+                 alpha: float | None = None, batch_size: int = 256, ema: bool = True) -> np.ndarray:
+        """Samples in [0, 1] at ``stage`` (default: the current one) with ``alpha`` (default: the current one).
+
+        ``ema=False`` samples from the trained generator instead of its moving average.
+        """
         if z is None:
             if n is None:
                 raise ValueError("Give the number of samples n, or the noise z.")
             z = self.latent(n, seed)
         stage = self.stage if stage is None else stage
         alpha = float(self.alpha.numpy()) if alpha is None else float(alpha)
-        out = [ops.convert_to_numpy(self.generator(z[i:i + batch_size], stage=stage, alpha=alpha))
+        generator = self.generator_ema if ema else self.generator
+        out = [ops.convert_to_numpy(generator(z[i:i + batch_size], stage=stage, alpha=alpha))
                for i in range(0, len(z), batch_size)]
         return np.clip((np.concatenate(out) + 1.0) / 2.0, 0.0, 1.0)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim, "resolution": self.resolution,
-                "channels": list(self.channels), "image_channels": self.image_channels, "gp_weight": self.gp_weight,
-                "drift_weight": self.drift_weight, "d_steps": self.d_steps, "group_size": self.group_size,
-                "seed": self.seed}
+        return {**super().get_config(), **self.recipe_config(), "latent_dim": self.latent_dim,
+                "resolution": self.resolution, "channels": list(self.channels), "image_channels": self.image_channels,
+                "group_size": self.group_size}
 
 
 class FadeIn(keras.callbacks.Callback):

@@ -17,7 +17,7 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import config, losses
-from helpers.models.cyclegan import instance_normalization
+from helpers.layers import instance_normalization
 
 STYLE_LAYERS: tuple[str, ...] = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 """Gatys et al.'s style layers: the first convolution of each of VGG19's five blocks."""

@@ -1,8 +1,9 @@
 """A style-based generator (Karras et al. 2019) at the book's scale: mapping network, learned constant, per-layer
 noise, AdaIN, a skip structure of toRGB outputs, style mixing and the truncation trick.
 
-The critic is ProGAN's (:class:`helpers.models.progan.ProgressiveCritic`, used at full resolution only) and
-the loss is the same WGAN-GP with drift, so that chapter 13 changes the generator alone. Networks work in
+The critic is ProGAN's (:class:`helpers.models.progan.ProgressiveCritic`, used at full resolution only), and
+loss, optimizers and the moving average of the generator come from the recipe both chapters share
+(:class:`helpers.models.growing.KarrasGAN`), so that chapter 13 changes the generator alone. Networks work in
 [-1, 1]; data and samples in [0, 1].
 """
 
@@ -13,21 +14,12 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from helpers import losses
 from helpers.layers import AdaIN, EqualizedConv2D, EqualizedDense, NoiseInjection, PixelNorm
-from helpers.models.common import apply_gradients, fixed_noise
-from helpers.models.progan import (
-    ProgressiveCritic,
-    _check_channels,
-    lerp,
-    num_stages,
-    stage_resolution,
-    upsample,
-    wgan_gp_critic_loss,
-)
+from helpers.models.common import fixed_noise
+from helpers.models.growing import KarrasGAN, check_channels, lerp, num_stages, stage_resolution, upsample
+from helpers.models.progan import ProgressiveCritic
 
 
 @keras.saving.register_keras_serializable(package="genbook")
@@ -86,7 +78,7 @@ class SynthesisNetwork(keras.Model):
         self.w_dim, self.resolution, self.image_channels = int(w_dim), int(resolution), int(image_channels)
         self.seed = seed
         self.stages = num_stages(resolution)
-        self.channels = _check_channels(channels, self.stages)
+        self.channels = check_channels(channels, self.stages)
         self.num_ws = 2 * self.stages
         self.convs, self.noises, self.affines, self.adains = [], [], [], []
         for i in range(self.num_ws):
@@ -146,76 +138,51 @@ class SynthesisNetwork(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="genbook")
-class StyleGAN(keras.Model):
-    """A style-based GAN trained with ``fit``: mapping + synthesis against ProGAN's critic, WGAN-GP with drift.
+class StyleGAN(KarrasGAN):
+    """A style-based GAN trained with ``fit``: mapping + synthesis against ProGAN's critic.
 
-    Each ``train_step`` makes ``d_steps`` critic updates and one generator update. Fakes use **style
-    mixing regularisation**: with probability ``mixing_prob`` a sample's layers from a random crossover
-    point on take the ``w`` of a second noise vector. The generator step also tracks the running mean of
-    ``w`` (``w_avg``, decay ``w_avg_beta``) for the truncation trick. Trackers as for :class:`ProGAN`.
+    Each ``train_step`` makes ``d_steps`` critic updates and one generator update with the loss of
+    :class:`~helpers.models.growing.KarrasGAN` (``"logistic"`` with lazy R1 by default, or ``"wgan_gp"``).
+    Fakes use **style mixing regularisation**: with probability ``mixing_prob`` a sample's layers from a
+    random crossover point on take the ``w`` of a second noise vector (``mixing_prob=0`` skips the second
+    mapping pass). The generator step also tracks the running mean of ``w`` (``w_avg``, decay
+    ``w_avg_beta``) for the truncation trick. Sampling (:meth:`map`, :meth:`mixed_ws`, :meth:`synthesize`,
+    :meth:`generate`) uses ``mapping_ema`` and ``synthesis_ema``, the moving averages of the two networks,
+    unless given ``ema=False``. Other keyword arguments go to ``KarrasGAN``.
     """
 
     def __init__(self, latent_dim: int = 128, w_dim: int = 128, mapping_layers: int = 8, resolution: int = 32,
                  channels: Sequence[int] = (128, 128, 64, 32), image_channels: int = 1, mapping_lr: float = 0.01,
-                 mixing_prob: float = 0.9, w_avg_beta: float = 0.995, gp_weight: float = 10.0,
-                 drift_weight: float = 1e-3, d_steps: int = 1, group_size: int = 4, seed: int | None = None,
-                 **kwargs: Any) -> None:
+                 mixing_prob: float = 0.9, w_avg_beta: float = 0.995, group_size: int = 4, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not 0.0 <= mixing_prob <= 1.0:
             raise ValueError(f"mixing_prob is a probability, got {mixing_prob}.")
-        if d_steps < 1:
-            raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         self.latent_dim, self.w_dim, self.mapping_layers = int(latent_dim), int(w_dim), int(mapping_layers)
         self.resolution, self.image_channels, self.mapping_lr = int(resolution), int(image_channels), float(mapping_lr)
-        self.channels = _check_channels(channels, num_stages(resolution))
+        self.channels = check_channels(channels, num_stages(resolution))
         self.mixing_prob, self.w_avg_beta = float(mixing_prob), float(w_avg_beta)
-        self.gp_weight, self.drift_weight, self.d_steps = float(gp_weight), float(drift_weight), int(d_steps)
-        self.group_size, self.seed = int(group_size), seed
+        self.group_size = int(group_size)
+        seed = self.seed
         self.mapping = MappingNetwork(latent_dim, w_dim, mapping_layers, mapping_lr, name="mapping")
         self.synthesis = SynthesisNetwork(w_dim, resolution, self.channels, image_channels, seed=seed, name="synthesis")
+        self.mapping_ema = MappingNetwork(latent_dim, w_dim, mapping_layers, mapping_lr, name="mapping_ema")
+        self.synthesis_ema = SynthesisNetwork(w_dim, resolution, self.channels, image_channels,
+                                              seed=None if seed is None else seed + 1000, name="synthesis_ema")
         self.discriminator = ProgressiveCritic(resolution, self.channels, image_channels, group_size, name="critic")
         self.num_ws = self.synthesis.num_ws
-        self.seed_generator = keras.random.SeedGenerator(seed)
         self.w_avg = self.add_weight(name="w_avg", shape=(self.w_dim,), initializer="zeros", trainable=False)
-        self.d_optimizer: keras.optimizers.Optimizer | None = None
-        self.g_optimizer: keras.optimizers.Optimizer | None = None
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "wasserstein", "gp")}
-        self.mapping.build()
-        self.synthesis.build()
-        self.discriminator.build()
+        for net in (self.mapping, self.synthesis, self.mapping_ema, self.synthesis_ema, self.discriminator):
+            net.build()
+        self.copy_to_ema()
         self.built = True
 
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
+    def generator_networks(self) -> list[keras.Model]:
+        return [self.mapping, self.synthesis]
 
-    @property
-    def generator_variables(self) -> list:
-        """The trainable variables of the generator (mapping and synthesis networks)."""
-        return self.mapping.trainable_variables + self.synthesis.trainable_variables
-
-    def compile(self, d_optimizer: keras.optimizers.Optimizer | None = None,
-                g_optimizer: keras.optimizers.Optimizer | None = None, **kwargs: Any) -> None:
-        """Each network its own optimizer (Adam(1e-3, beta_1=0, beta_2=0.99) when left out), built at once."""
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
-        self.build_optimizers()
-
-    def build_optimizers(self) -> None:
-        """Create both optimizers' variables, so that a checkpoint restores their state (``fit_or_load``)."""
-        if self.d_optimizer is None or self.g_optimizer is None:
-            raise ValueError("Compile the StyleGAN first: stylegan.compile().")
-        if not self.d_optimizer.built:
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-        if not self.g_optimizer.built:
-            self.g_optimizer.build(self.generator_variables)
+    def ema_networks(self) -> list[keras.Model]:
+        return [self.mapping_ema, self.synthesis_ema]
 
     # ------------------------------------------------------------------ styles
-    def noise(self, batch_size):
-        """A batch of ``z ~ N(0, I)`` from the model's seed generator."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-
     def broadcast(self, w):
         """``(N, w_dim)`` -> ``(N, num_ws, w_dim)``: the same ``w`` for every synthesis layer."""
         return ops.repeat(ops.expand_dims(w, 1), self.num_ws, axis=1)
@@ -224,21 +191,26 @@ class StyleGAN(keras.Model):
         """The truncation trick: ``w_avg + psi (w - w_avg)``; ``psi = 0`` gives the average image's style."""
         return lerp(self.w_avg, w, psi)
 
-    def mixed_ws(self, z_a, z_b, start: int, stop: int | None = None, psi: float = 1.0):
+    def map(self, z, psi: float = 1.0, ema: bool = True):
+        """``w = f(z)`` from the averaged (``ema``) or the trained mapping network, truncated with ``psi``."""
+        return self.truncate((self.mapping_ema if ema else self.mapping)(z), psi)
+
+    def mixed_ws(self, z_a, z_b, start: int, stop: int | None = None, psi: float = 1.0, ema: bool = True):
         """Styles of ``z_a`` with layers ``start:stop`` taken from ``z_b`` (both truncated with ``psi``)."""
         stop = self.num_ws if stop is None else stop
         if not 0 <= start <= stop <= self.num_ws:
             raise ValueError(f"Need 0 <= start <= stop <= {self.num_ws}, got {start} and {stop}.")
-        ws_a = self.broadcast(self.truncate(self.mapping(z_a), psi))
-        ws_b = self.broadcast(self.truncate(self.mapping(z_b), psi))
+        ws_a = self.broadcast(self.map(z_a, psi, ema))
+        ws_b = self.broadcast(self.map(z_b, psi, ema))
         take_b = ops.reshape((ops.arange(self.num_ws) >= start) & (ops.arange(self.num_ws) < stop), (1, -1, 1))
         return ops.where(take_b, ws_b, ws_a)
 
     def _mixing_ws(self, batch):
         """Training styles with mixing regularisation (crossover uniform in 1..num_ws - 1 with ``mixing_prob``)."""
-        w1, w2 = self.mapping(self.noise(batch)), self.mapping(self.noise(batch))
+        w1 = self.mapping(self.noise(batch))
         if self.mixing_prob == 0.0 or self.num_ws < 2:
             return self.broadcast(w1), w1
+        w2 = self.mapping(self.noise(batch))
         cross = keras.random.randint((batch,), 1, self.num_ws, seed=self.seed_generator)
         use = keras.random.uniform((batch,), seed=self.seed_generator) < self.mixing_prob
         cross = ops.where(use, cross, self.num_ws)
@@ -246,14 +218,10 @@ class StyleGAN(keras.Model):
         return ops.where(first[:, :, None], self.broadcast(w1), self.broadcast(w2)), w1
 
     def call(self, z, training: bool = False):
-        """Images in [-1, 1] for noise ``z`` (one ``w`` per sample, fresh per-layer noise)."""
+        """Images in [-1, 1] for noise ``z`` from the trained networks (one ``w`` per sample, fresh noise)."""
         return self.synthesis(self.broadcast(self.mapping(z)))
 
     # ------------------------------------------------------------------ training
-    def _apply(self, optimizer, tape, loss, variables) -> None:
-        # the critic's fromRGB layers below full resolution get no gradient here: skip them
-        apply_gradients(optimizer, tape, loss, variables)
-
     def train_step(self, data):
         if self.d_optimizer is None or self.g_optimizer is None:
             raise ValueError("Compile the StyleGAN first: stylegan.compile().")
@@ -266,19 +234,17 @@ class StyleGAN(keras.Model):
         batch = ops.shape(real)[0]
         for _ in range(self.d_steps):
             fake = ops.stop_gradient(self.synthesis(self._mixing_ws(batch)[0]))
-            with tf.GradientTape() as tape:
-                d_logs = wgan_gp_critic_loss(self.discriminator, real, fake, self.gp_weight, self.drift_weight,
-                                             seed=self.seed_generator)
-            self._apply(self.d_optimizer, tape, d_logs["loss"], self.discriminator.trainable_variables)
-        with tf.GradientTape() as tape:
+            d_logs = self.critic_step(self.discriminator, real, fake)
+        styles = []
+
+        def scores():
             ws, w = self._mixing_ws(batch)
-            g_loss = losses.wasserstein_generator_loss(self.discriminator(self.synthesis(ws)))
-        self._apply(self.g_optimizer, tape, g_loss, self.generator_variables)
-        self.w_avg.assign(lerp(ops.mean(ops.stop_gradient(w), axis=0), self.w_avg, self.w_avg_beta))
-        for name, value in (("d_loss", d_logs["loss"]), ("g_loss", g_loss), ("wasserstein", d_logs["wasserstein"]),
-                            ("gp", d_logs["gp"])):
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+            styles.append(w)
+            return self.discriminator(self.synthesis(ws))
+
+        g_loss = self.generator_step(scores)
+        self.w_avg.assign(lerp(ops.mean(ops.stop_gradient(styles[0]), axis=0), self.w_avg, self.w_avg_beta))
+        return self.finish_step(batch, d_logs, g_loss)
 
     # ------------------------------------------------------------------ sampling
     def latent(self, n: int, seed: int = 0) -> np.ndarray:
@@ -291,31 +257,32 @@ class StyleGAN(keras.Model):
         return [rng.normal(size=(n, s, s, 1)).astype("float32") for s in map(self.synthesis.layer_side,
                                                                              range(self.num_ws))]
 
-    def synthesize(self, ws, noise: Sequence[np.ndarray] | None = None, batch_size: int = 256) -> np.ndarray:
+    def synthesize(self, ws, noise: Sequence[np.ndarray] | None = None, batch_size: int = 256,
+                   ema: bool = True) -> np.ndarray:
         """Images in [0, 1] from styles ``ws`` ``(N, num_ws, w_dim)`` (or ``(N, w_dim)``) and optional noise maps."""
         ws = ops.convert_to_numpy(ws).astype("float32")
         if ws.ndim == 2:
             ws = np.repeat(ws[:, None], self.num_ws, axis=1)
+        synthesis = self.synthesis_ema if ema else self.synthesis
         out = []
         for i in range(0, len(ws), batch_size):
             part = None if noise is None else [m[i:i + batch_size] for m in noise]
-            out.append(ops.convert_to_numpy(self.synthesis(ws[i:i + batch_size], noise=part)))
+            out.append(ops.convert_to_numpy(synthesis(ws[i:i + batch_size], noise=part)))
         return np.clip((np.concatenate(out) + 1.0) / 2.0, 0.0, 1.0)
 
     def generate(self, n: int | None = None, seed: int = 0, z: np.ndarray | None = None, psi: float = 1.0,
-                 noise: Sequence[np.ndarray] | None = None, batch_size: int = 256) -> np.ndarray:
+                 noise: Sequence[np.ndarray] | None = None, batch_size: int = 256, ema: bool = True) -> np.ndarray:
         """Samples in [0, 1] for ``z`` (or ``n`` seeded vectors), truncated with ``psi``, optionally fixed noise."""
         if z is None:
             if n is None:
                 raise ValueError("Give the number of samples n, or the noise z.")
             z = self.latent(n, seed)
-        w = np.concatenate([ops.convert_to_numpy(self.truncate(self.mapping(z[i:i + batch_size]), psi))
+        w = np.concatenate([ops.convert_to_numpy(self.map(z[i:i + batch_size], psi, ema))
                             for i in range(0, len(z), batch_size)])
-        return self.synthesize(w, noise, batch_size)
+        return self.synthesize(w, noise, batch_size, ema)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim, "w_dim": self.w_dim,
+        return {**super().get_config(), **self.recipe_config(), "latent_dim": self.latent_dim, "w_dim": self.w_dim,
                 "mapping_layers": self.mapping_layers, "resolution": self.resolution, "channels": list(self.channels),
                 "image_channels": self.image_channels, "mapping_lr": self.mapping_lr, "mixing_prob": self.mixing_prob,
-                "w_avg_beta": self.w_avg_beta, "gp_weight": self.gp_weight, "drift_weight": self.drift_weight,
-                "d_steps": self.d_steps, "group_size": self.group_size, "seed": self.seed}
+                "w_avg_beta": self.w_avg_beta, "group_size": self.group_size}

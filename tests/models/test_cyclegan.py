@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 from helpers import config, training
+from helpers.layers import instance_normalization
 from helpers.models.cyclegan import (
     SUPPORTED_SIZES,
     CycleGAN,
     ImagePool,
     cyclegan,
-    instance_normalization,
     patch_discriminator,
     unet_generator,
 )

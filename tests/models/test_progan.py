@@ -66,11 +66,29 @@ def test_every_stage_trains_and_fade_in_raises_alpha():
         fade = FadeIn(model, fade_epochs=1 if stage else 0)
         g0 = [w.numpy().copy() for w in model.generator.to_rgb[stage].weights]
         history = model.fit(X, batch_size=8, epochs=2, verbose=0, callbacks=[fade]).history
-        assert set(history) == {"d_loss", "g_loss", "wasserstein", "gp"}
+        assert set(history) == {"d_loss", "g_loss", "real_score", "fake_score", "r1"}
         assert all(np.isfinite(v).all() for v in history.values())
         assert float(model.alpha.numpy()) == 1.0
         assert not np.array_equal(g0[0], model.generator.to_rgb[stage].kernel.numpy())
     assert fade.alphas[0] == 0.5  # first batch of two in the fade epoch
+
+
+def test_wgan_gp_loss_trains_every_stage_too():
+    model = _tiny(loss="wgan_gp")
+    for stage in range(3):
+        model.set_stage(stage)
+        history = model.fit(X, batch_size=8, epochs=1, verbose=0).history
+        assert set(history) == {"d_loss", "g_loss", "real_score", "fake_score", "wasserstein", "gp"}
+        assert all(np.isfinite(v).all() for v in history.values())
+
+
+def test_samples_come_from_the_moving_average():
+    model = _tiny(ema_half_life=1e9, ema_ramp=None)  # an average that barely moves
+    start = model.generate(4, seed=2)
+    model.set_stage(2)
+    model.fit(X, batch_size=8, epochs=2, verbose=0)
+    np.testing.assert_allclose(model.generate(4, seed=2), start, atol=1e-4)
+    assert np.abs(model.generate(4, seed=2, ema=False) - start).max() > 1e-3
 
 
 def test_drift_penalty():
@@ -93,8 +111,9 @@ def test_fit_progressive_checkpoints_each_stage_and_resumes(tmp_path):
 
 
 def test_config_round_trip():
-    model = _tiny(gp_weight=5.0)
+    model = _tiny(gp_weight=5.0, loss="wgan_gp", ema_half_life=500.0)
     clone = ProGAN.from_config(model.get_config())
     assert (clone.resolution, clone.channels, clone.gp_weight) == (16, (8, 8, 4), 5.0)
+    assert (clone.loss_name, clone.ema_half_life) == ("wgan_gp", 500.0)
     assert clone.count_params() == model.count_params()
     assert isinstance(keras.saving.get_registered_object("genbook>ProGAN"), type)
