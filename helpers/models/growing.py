@@ -273,3 +273,13 @@ class KarrasGAN(keras.Model):
                 "gp_weight": self.gp_weight, "drift_weight": self.drift_weight, "d_steps": self.d_steps,
                 "ema_half_life": self.ema_half_life, "ema_ramp": self.ema_ramp,
                 "learning_rate": self.learning_rate, "seed": self.seed}
+
+
+RECIPE_KEYS = ("loss", "r1_gamma", "r1_interval", "gp_weight", "drift_weight", "d_steps", "ema_half_life", "ema_ramp",
+               "learning_rate")
+"""The budget entries (``helpers.config.BUDGETS``) that set :class:`KarrasGAN`'s recipe, where a chapter gives them."""
+
+
+def recipe_from_budget(budget: Any) -> dict[str, Any]:
+    """The recipe's keyword arguments that a chapter's budget sets (the others keep their defaults)."""
+    return {key: budget[key] for key in RECIPE_KEYS if key in budget}

@@ -25,13 +25,14 @@ from helpers.models.growing import (
     downsample,
     lerp,
     num_stages,
+    recipe_from_budget,
     stage_resolution,
     upsample,
     wgan_gp_critic_loss,
 )
 
 __all__ = ["FadeIn", "ProGAN", "ProgressiveCritic", "ProgressiveGenerator", "downsample", "fit_progressive", "lerp",
-           "num_stages", "stage_resolution", "upsample", "wgan_gp_critic_loss"]
+           "num_stages", "progan_from_budget", "stage_resolution", "upsample", "wgan_gp_critic_loss"]
 
 
 @keras.saving.register_keras_serializable(package="genbook")
@@ -349,3 +350,18 @@ def fit_progressive(model: ProGAN, x: np.ndarray, *, fade_epochs: Sequence[float
         if on_stage_end is not None:
             on_stage_end(stage)
     return histories
+
+
+def progan_from_budget(budget: Any, resolution: int | None = None, image_channels: int = 1,
+                       seed: int | None = None, jit_compile: bool | str = "auto") -> ProGAN:
+    """Chapter 12's ProGAN from its budget row (``latent_dim``, ``channels`` and the recipe), compiled.
+
+    ``resolution`` defaults to the budget's; the channel list is cut to that resolution's stages, so one row
+    serves the 32x32 Fashion-MNIST fallback and the 64x64 faces.
+    """
+    resolution = int(resolution or budget["resolution"])
+    model = ProGAN(latent_dim=budget["latent_dim"], resolution=resolution,
+                   channels=list(budget["channels"])[:num_stages(resolution)], image_channels=image_channels,
+                   seed=seed, **recipe_from_budget(budget))
+    model.compile(jit_compile=jit_compile)
+    return model

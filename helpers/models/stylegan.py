@@ -18,7 +18,15 @@ from keras import ops
 
 from helpers.layers import AdaIN, EqualizedConv2D, EqualizedDense, NoiseInjection, PixelNorm
 from helpers.models.common import fixed_noise
-from helpers.models.growing import KarrasGAN, check_channels, lerp, num_stages, stage_resolution, upsample
+from helpers.models.growing import (
+    KarrasGAN,
+    check_channels,
+    lerp,
+    num_stages,
+    recipe_from_budget,
+    stage_resolution,
+    upsample,
+)
 from helpers.models.progan import ProgressiveCritic
 
 
@@ -286,3 +294,18 @@ class StyleGAN(KarrasGAN):
                 "mapping_layers": self.mapping_layers, "resolution": self.resolution, "channels": list(self.channels),
                 "image_channels": self.image_channels, "mapping_lr": self.mapping_lr, "mixing_prob": self.mixing_prob,
                 "w_avg_beta": self.w_avg_beta, "group_size": self.group_size}
+
+
+def stylegan_from_budget(budget: Any, resolution: int | None = None, image_channels: int = 1,
+                         seed: int | None = None, jit_compile: bool | str = "auto") -> StyleGAN:
+    """Chapter 13's StyleGAN from its budget row (sizes, mapping depth, mixing and the recipe), compiled.
+
+    ``resolution`` defaults to the budget's; the channel list is cut to that resolution's stages.
+    """
+    resolution = int(resolution or budget["resolution"])
+    model = StyleGAN(latent_dim=budget["latent_dim"], w_dim=budget.get("w_dim", budget["latent_dim"]),
+                     mapping_layers=budget.get("mapping_layers", 8), resolution=resolution,
+                     channels=list(budget["channels"])[:num_stages(resolution)], image_channels=image_channels,
+                     mixing_prob=budget.get("mixing_prob", 0.9), seed=seed, **recipe_from_budget(budget))
+    model.compile(jit_compile=jit_compile)
+    return model

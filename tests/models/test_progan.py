@@ -117,3 +117,12 @@ def test_config_round_trip():
     assert (clone.loss_name, clone.ema_half_life) == ("wgan_gp", 500.0)
     assert clone.count_params() == model.count_params()
     assert isinstance(keras.saving.get_registered_object("genbook>ProGAN"), type)
+
+
+def test_from_budget_follows_the_chapter_row():
+    from helpers.models.progan import progan_from_budget
+
+    row = {**config.budget("ch12", "smoke"), "loss": "wgan_gp"}
+    model = progan_from_budget(row, resolution=16, seed=0)
+    assert model.channels == tuple(row["channels"][:3]) and model.loss_name == "wgan_gp"
+    assert model.r1_gamma == row["r1_gamma"] and model.d_optimizer is not None

@@ -98,3 +98,22 @@ def test_style_mixing_explorer_interactive_and_static(monkeypatch):
     calls.clear()
     assert widgets.style_mixing_explorer(render, num_layers=4, static_psis=(0.5, 1.0)) is None
     assert len(calls) == 3 * 2 and {c[2] for c in calls} == {4, 2, 0}
+
+
+def test_from_budget_follows_the_chapter_row():
+    from helpers.models.stylegan import stylegan_from_budget
+
+    row = config.budget("ch13", "smoke")
+    model = stylegan_from_budget(row, resolution=16, seed=0)
+    assert len(model.mapping.dense) == row["mapping_layers"] and model.mixing_prob == row["mixing_prob"]
+    assert model.channels == tuple(row["channels"][:3]) and model.learning_rate == row["learning_rate"]
+
+
+def test_wgan_gp_loss_and_samples_from_the_moving_average():
+    model = _tiny(loss="wgan_gp", ema_half_life=1e9, ema_ramp=None)
+    noise = model.noise_maps(2, seed=0)
+    start = model.generate(2, seed=3, noise=noise)
+    history = model.fit(X, batch_size=8, epochs=1, verbose=0).history
+    assert {"wasserstein", "gp"} <= set(history) and np.isfinite(history["d_loss"]).all()
+    np.testing.assert_allclose(model.generate(2, seed=3, noise=noise), start, atol=1e-4)
+    assert np.abs(model.generate(2, seed=3, noise=noise, ema=False) - start).max() > 1e-4
