@@ -113,28 +113,71 @@ class MinibatchDiscrimination(keras.layers.Layer):
 
     For input features ``f_i`` (shape ``(batch, A)``) a learned tensor ``T`` (``A x B x C``) gives each
     sample ``B`` rows ``M_i,b = f_i T_b`` of length ``C``. Closeness of samples ``i`` and ``j`` under kernel
-    ``b`` is ``c_b(i, j) = exp(-||M_i,b - M_j,b||_1)`` and the new features are
-    ``o(i)_b = sum_j c_b(i, j)`` over the whole batch (``j = i`` included, so each lies in [1, batch]).
-    The output is ``[f_i, o(i)]``, of shape ``(batch, A + B)``; a batch of identical samples gives the
-    largest value, ``o = batch``, in every kernel. ``num_kernels`` is ``B`` and ``kernel_dim`` is ``C``.
+    ``b`` is ``c_b(i, j) = exp(-s_b ||M_i,b - M_j,b||_1)`` and the new features are
+    ``o(i)_b = sum_{j != i} c_b(i, j) + bias_b``: each sample's closeness to the *other* samples of its
+    batch. The output is ``[f_i, o(i)]``, of shape ``(batch, A + B)``.
+
+    As in the reference code (openai/improved-gan), the scale ``s_b = exp(log_scale_b)`` and the bias are
+    set from the first batch seen in training (``data_init=True``): the scale so that the mean distance of
+    a sample to its nearest neighbour is 2 under every kernel (``c`` neither 0 nor 1, so the features are
+    not saturated), the bias so that the features start at mean 0. Both are trained afterwards.
+    ``num_kernels`` is ``B`` and ``kernel_dim`` is ``C``.
+
+    The cost grows with the square of the batch. With ``group_size=g`` each sample is compared with the
+    other samples of its own group of ``g`` consecutive samples only (the batch must be a multiple of
+    ``g``), which keeps large batches affordable; ``None`` compares across the whole batch.
     """
 
-    def __init__(self, num_kernels: int = 50, kernel_dim: int = 5, **kwargs: Any) -> None:
+    def __init__(self, num_kernels: int = 50, kernel_dim: int = 5, data_init: bool = True,
+                 group_size: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if group_size is not None and int(group_size) < 2:
+            raise ValueError(f"group_size is the number of samples compared together (>= 2) or None, got {group_size}.")
         self.num_kernels = int(num_kernels)
         self.kernel_dim = int(kernel_dim)
+        self.data_init = bool(data_init)
+        self.group_size = None if group_size is None else int(group_size)
 
     def build(self, input_shape) -> None:
         if len(input_shape) != 2:
             raise ValueError(f"MinibatchDiscrimination takes (batch, features) inputs (flatten first), "
                              f"got shape {tuple(input_shape)}.")
         self.T = self.add_weight(name="T", shape=(input_shape[-1], self.num_kernels * self.kernel_dim),
-                                 initializer=keras.initializers.RandomNormal(stddev=0.1))
+                                 initializer=keras.initializers.RandomNormal(stddev=0.05))
+        self.log_scale = self.add_weight(name="log_scale", shape=(self.num_kernels,), initializer="zeros")
+        self.bias = self.add_weight(name="bias", shape=(self.num_kernels,), initializer="zeros")
+        self.initialized = self.add_weight(name="initialized", shape=(), initializer="zeros", trainable=False)
 
-    def call(self, inputs):
+    def distances(self, inputs):
+        """The L1 distances ``||M_i,b - M_j,b||_1`` before scaling: ``(batch, batch, B)``, or with
+        ``group_size=g`` ``(batch, g, B)`` (each sample against the members of its group)."""
         m = ops.reshape(ops.matmul(inputs, self.T), (-1, self.num_kernels, self.kernel_dim))
-        l1 = ops.sum(ops.abs(m[:, None, :, :] - m[None, :, :, :]), axis=-1)  # (batch, batch, B)
-        o = ops.sum(ops.exp(-l1), axis=1)  # (batch, B)
+        if self.group_size is None:
+            return ops.sum(ops.abs(m[:, None, :, :] - m[None, :, :, :]), axis=-1)
+        g = self.group_size
+        grouped = ops.reshape(m, (-1, g, self.num_kernels, self.kernel_dim))  # (groups, g, B, C)
+        l1 = ops.sum(ops.abs(grouped[:, :, None] - grouped[:, None, :]), axis=-1)  # (groups, g, g, B)
+        return ops.reshape(l1, (-1, g, self.num_kernels))
+
+    def call(self, inputs, training: bool = False):
+        l1 = self.distances(inputs)
+        if self.group_size is None:
+            others = 1.0 - ops.eye(ops.shape(inputs)[0], dtype=l1.dtype)[:, :, None]  # j != i
+        else:
+            groups = ops.shape(inputs)[0] // self.group_size
+            others = (1.0 - ops.tile(ops.eye(self.group_size, dtype=l1.dtype), (groups, 1)))[:, :, None]
+        log_scale, bias = self.log_scale, self.bias
+        if training and self.data_init:
+            first = self.initialized < 0.5
+            nearest = ops.min(l1 + 1e6 * (1.0 - others), axis=1)  # (batch, B)
+            init_scale = -ops.log(0.5 * ops.mean(nearest, axis=0) + 1e-8)
+            log_scale = ops.where(first, ops.stop_gradient(init_scale), log_scale)
+            o_init = ops.sum(ops.exp(-l1 * ops.exp(log_scale)) * others, axis=1)
+            bias = ops.where(first, -ops.stop_gradient(ops.mean(o_init, axis=0)), bias)
+            self.log_scale.assign(log_scale)
+            self.bias.assign(bias)
+            self.initialized.assign(1.0)
+        o = ops.sum(ops.exp(-l1 * ops.exp(log_scale)) * others, axis=1) + bias  # (batch, B)
         return ops.concatenate([inputs, ops.cast(o, inputs.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):
@@ -142,7 +185,8 @@ class MinibatchDiscrimination(keras.layers.Layer):
         return (input_shape[0], features)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_kernels": self.num_kernels, "kernel_dim": self.kernel_dim}
+        return {**super().get_config(), "num_kernels": self.num_kernels, "kernel_dim": self.kernel_dim,
+                "data_init": self.data_init, "group_size": self.group_size}
 
 
 @keras.saving.register_keras_serializable(package="genbook")

@@ -180,9 +180,14 @@ def mode_coverage(samples: np.ndarray, modes: int = 8, radius: float = 2.0, std:
     """How many modes of the Gaussian ring (``helpers.data.make_gaussian_ring``) a set of 2-D samples covers.
 
     A sample is *high quality* when it lies within ``threshold_std * std`` (Euclidean distance) of its
-    nearest mode centre; a mode is *covered* when at least ``min_share`` of all samples are high-quality
-    samples of that mode. Returns ``(modes covered, share of high-quality samples)``.
+    nearest mode centre; a mode is *covered* when at least ``min_share`` of all samples (and at least one)
+    are high-quality samples of that mode. Returns ``(modes covered, share of high-quality samples)``.
+
+    The book's criterion is ``min_share=0.02``; ``min_share=0`` is the published one (VEEGAN, PacGAN): a
+    mode counts as soon as one high-quality sample is nearest to it.
     """
+    if min_share < 0:
+        raise ValueError(f"min_share is a share of the samples, >= 0; got {min_share}.")
     samples = np.asarray(samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[1] != 2 or len(samples) == 0:
         raise ValueError(f"Expected a non-empty (n, 2) array of points, got shape {samples.shape}.")
@@ -192,5 +197,5 @@ def mode_coverage(samples: np.ndarray, modes: int = 8, radius: float = 2.0, std:
     nearest = np.argmin(distances, axis=1)
     good = distances[np.arange(len(samples)), nearest] <= threshold_std * std
     counts = np.bincount(nearest[good], minlength=modes)
-    covered = int(np.sum(counts >= min_share * len(samples)))
+    covered = int(np.sum(counts >= max(1.0, min_share * len(samples))))
     return covered, float(np.mean(good))

@@ -133,17 +133,55 @@ def test_minibatch_discrimination_shapes_and_values():
     assert out.shape == (5, 14)
     np.testing.assert_allclose(out[:, :8], x)  # the input features pass through
     m = (x @ layer.T.numpy()).reshape(5, 6, 3)
-    expected = np.exp(-np.abs(m[:, None] - m[None]).sum(-1)).sum(1)
-    np.testing.assert_allclose(out[:, 8:], expected, rtol=1e-5)
+    closeness = np.exp(-np.abs(m[:, None] - m[None]).sum(-1))
+    expected = closeness.sum(1) - 1.0  # each sample's own term, exp(0) = 1, is left out
+    np.testing.assert_allclose(out[:, 8:], expected, rtol=1e-5, atol=1e-6)
     same = layer(np.repeat(x[:1], 5, axis=0)).numpy()[:, 8:]
-    np.testing.assert_allclose(same, 5.0, rtol=1e-6)  # identical samples: the largest value, the batch size
+    np.testing.assert_allclose(same, 4.0, rtol=1e-6)  # identical samples: the largest value, batch - 1
     assert (out[:, 8:] < same).all()
     model = keras.Sequential([keras.Input((8,)), layer])
     assert model.output_shape == (None, 14)
     again = MinibatchDiscrimination.from_config(layer.get_config())
-    assert (again.num_kernels, again.kernel_dim) == (6, 3)
+    assert (again.num_kernels, again.kernel_dim, again.data_init) == (6, 3, True)
     with pytest.raises(ValueError, match="flatten first"):
         MinibatchDiscrimination(2, 2)(np.zeros((2, 3, 3), dtype="float32"))
+
+
+def test_minibatch_discrimination_in_groups_compares_within_each_group():
+    from helpers.layers import MinibatchDiscrimination
+
+    config.set_seed(0)
+    x = np.random.default_rng(2).normal(size=(8, 6)).astype("float32")
+    whole = MinibatchDiscrimination(num_kernels=3, kernel_dim=2)
+    grouped = MinibatchDiscrimination(num_kernels=3, kernel_dim=2, group_size=4)
+    whole.build(x.shape)
+    grouped.build(x.shape)
+    grouped.T.assign(whole.T)
+    out = grouped(x).numpy()[:, 6:]
+    for first in (0, 4):  # each group on its own gives the whole-batch features of that group
+        np.testing.assert_allclose(out[first:first + 4], whole(x[first:first + 4]).numpy()[:, 6:], rtol=1e-5)
+    assert MinibatchDiscrimination.from_config(grouped.get_config()).group_size == 4
+    with pytest.raises(ValueError, match="group_size"):
+        MinibatchDiscrimination(group_size=1)
+
+
+def test_minibatch_discrimination_data_init_unsaturates_the_features():
+    from helpers.layers import MinibatchDiscrimination
+
+    config.set_seed(0)
+    layer = MinibatchDiscrimination(num_kernels=4, kernel_dim=3)
+    x = 300.0 * np.random.default_rng(1).normal(size=(16, 8)).astype("float32")  # far apart: exp(-d) is ~0
+    assert np.abs(layer(x).numpy()[:, 8:]).max() < 1e-3  # saturated before the data-dependent init
+    out = layer(x, training=True).numpy()[:, 8:]
+    assert float(layer.initialized.numpy()) == 1.0
+    d = layer.distances(x).numpy() * np.exp(layer.log_scale.numpy())  # scaled distances, (16, 16, 4)
+    nearest = (d + 1e6 * np.eye(16)[:, :, None]).min(axis=1)
+    np.testing.assert_allclose(nearest.mean(axis=0), 2.0, rtol=1e-4)  # mean nearest-neighbour distance 2
+    np.testing.assert_allclose(out.mean(axis=0), 0.0, atol=1e-5)  # features start centred
+    assert out.std(axis=0).min() > 1e-3  # and vary across the batch
+    scale = layer.log_scale.numpy().copy()
+    layer(x[::-1] * 0.5, training=True)
+    np.testing.assert_array_equal(layer.log_scale.numpy(), scale)  # initialised once only
 
 
 def test_minibatch_stddev_appends_the_group_std():

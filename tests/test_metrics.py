@@ -151,5 +151,9 @@ def test_mode_coverage_counts_modes_and_good_samples():
     assert covered == 8 and share == pytest.approx(1000 / 1500 * mode_coverage(ring[:1000])[1], rel=1e-6)
     rare = np.concatenate([one_mode, np.array([[0.0, 2.0]] * 5)])  # 1% of samples on a second mode
     assert mode_coverage(rare)[0] == 1 and mode_coverage(rare, min_share=0.005)[0] == 2
+    assert mode_coverage(rare, min_share=0)[0] == 2  # the published criterion: one good sample is enough
+    assert mode_coverage(one_mode, min_share=0)[0] == 1  # but a mode with none is not covered
+    with pytest.raises(ValueError, match="min_share"):
+        mode_coverage(ring, min_share=-0.1)
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         mode_coverage(np.zeros((3, 3)))

@@ -9,6 +9,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import insert_check  # noqa: E402
+
 import bench  # noqa: E402
 import check_outputs  # noqa: E402
 import student_edition  # noqa: E402
@@ -267,3 +269,23 @@ def test_committed_citations_hold():
         assert check_outputs.stale_citations(nb, records) == [], path.name
         cited += sum(len(check_outputs.CITE.findall(c.source)) for c in nb.cells if c.cell_type == "markdown")
     assert cited >= 4  # chapters 8, 9, 12 and 13 quote earlier chapters' FIDs
+
+
+def test_insert_check_splits_the_solution_end_from_the_next_exercise():
+    end = "```{solution-end}\n```"
+    nb = new_notebook(cells=[
+        new_markdown_cell("```{exercise}\n:label: ch99-a\n```\n\n```{solution-start} ch99-a\n:class: dropdown\n```"),
+        new_code_cell("answer = 1"),
+        new_markdown_cell(end + "\n\n```{exercise}\n:label: ch99-b\n```\n\n```{solution-start} ch99-b\n```"),
+        new_code_cell("other = 2"),
+        new_markdown_cell(end)])
+    assert insert_check.insert_check(nb, "ch99-a", "checks.check_a(answer)")
+    sources = [c.source for c in nb.cells]
+    assert sources[2] == end
+    assert sources[3] == f"{insert_check.FIRST_LINE}\nchecks.check_a(answer)"
+    assert sources[4].startswith("```{exercise}\n:label: ch99-b")
+    assert not insert_check.insert_check(nb, "ch99-a", "checks.check_a(answer)")  # already there
+    assert insert_check.insert_check(nb, "ch99-b", "checks.check_b(other)")
+    assert nb.cells[-1].source.endswith("checks.check_b(other)") and nb.cells[-2].source == end
+    with pytest.raises(SystemExit, match="ch99-c"):
+        insert_check.insert_check(nb, "ch99-c", "checks.check_c()")

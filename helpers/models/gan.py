@@ -46,12 +46,18 @@ class GAN(keras.Model):
     2017): in the discriminator phase each fake is swapped, with probability ``replay_share``, for a
     random one from the buffer, so the discriminator keeps penalising modes the generator has left.
     ``label_smoothing`` is one-sided (real targets ``1 - s``).
+
+    ``pack`` = m > 1 makes it a PacGAN (Lin et al. 2018): the discriminator judges groups of m samples
+    from one source, concatenated along the last axis by :func:`pack_samples` (so its input is m times as
+    wide), real groups and fake groups separately; batches are cut to a multiple of m. A collapsed generator
+    gives groups of near-identical fakes, which real groups never are. ``r1_gamma`` > 0 adds the R1
+    penalty (Mescheder et al. 2018) on real data to the discriminator's loss.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  generator_loss: str = "non_saturating", d_steps: int = 1, num_classes: int | None = None,
                  label_smoothing: float = 0.0, replay: int = 0, replay_share: float = 0.5, rescale: bool = True,
-                 seed: int | None = None, **kwargs: Any) -> None:
+                 pack: int = 1, r1_gamma: float = 0.0, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if generator_loss not in losses.GENERATOR_LOSSES:
             raise ValueError(f"generator_loss is one of {losses.GENERATOR_LOSSES}, got {generator_loss!r}.")
@@ -59,6 +65,12 @@ class GAN(keras.Model):
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if replay and num_classes:
             raise ValueError("Experience replay is implemented for unconditional GANs only.")
+        if int(pack) < 1:
+            raise ValueError(f"pack is the number of samples the discriminator judges together (>= 1), got {pack}.")
+        if int(pack) > 1 and num_classes:
+            raise ValueError("Packing (PacGAN) is implemented for unconditional GANs only.")
+        if r1_gamma < 0:
+            raise ValueError(f"r1_gamma must be >= 0, got {r1_gamma}.")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
@@ -69,6 +81,8 @@ class GAN(keras.Model):
         self.replay = int(replay)
         self.replay_share = float(replay_share)
         self.rescale = bool(rescale)
+        self.pack = int(pack)
+        self.r1_gamma = float(r1_gamma)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_optimizer: keras.optimizers.Optimizer | None = None
@@ -127,6 +141,8 @@ class GAN(keras.Model):
         return self.generator(z if onehot is None else [z, onehot], training=training)
 
     def _discriminate(self, x, onehot, training: bool = False):
+        if self.pack > 1:
+            x = pack_samples(x, self.pack)
         return self.discriminator(x if onehot is None else [x, onehot], training=training)
 
     def call(self, inputs, training: bool = False):
@@ -169,6 +185,9 @@ class GAN(keras.Model):
             real_logits = self._discriminate(x, onehot, training=True)
             fake_logits = self._discriminate(fake, onehot, training=True)
             d_loss = self._d_loss(real_logits, fake_logits)
+            if self.r1_gamma:
+                d_loss += losses.r1_penalty(lambda v: self._discriminate(v, onehot, training=True), x,
+                                            self.r1_gamma)
         weights = self.discriminator.trainable_weights
         grads = tape.gradient(d_loss, weights)
         self.d_optimizer.apply_gradients(zip(grads, weights, strict=True))
@@ -196,6 +215,8 @@ class GAN(keras.Model):
             raise ValueError("Compile the GAN first: gan.compile(d_optimizer=..., g_optimizer=...).")
         x, onehot = self._unpack(data)
         x = self.to_model_range(x)
+        if self.pack > 1:  # whole groups only
+            x = x[: (ops.shape(x)[0] // self.pack) * self.pack]
         for _ in range(self.d_steps):  # the same real batch with fresh fakes each time
             d_logs = self.discriminator_step(x, onehot)
         g_logs = self.generator_step(ops.shape(x)[0], onehot)
@@ -238,13 +259,21 @@ class GAN(keras.Model):
         return np.clip((samples + 1.0) / 2.0, 0.0, 1.0) if self.rescale else samples
 
     def discriminate(self, x: np.ndarray, labels: np.ndarray | None = None, batch_size: int = 512) -> np.ndarray:
-        """``D(x)`` for data ``x`` in the data range ([0, 1] when ``rescale``): probabilities (scores for LSGAN)."""
+        """``D(x)`` for data ``x`` in the data range ([0, 1] when ``rescale``): probabilities (scores for LSGAN).
+
+        With ``pack`` = m > 1 there is one value per group of m consecutive samples (``len(x)`` must be a
+        multiple of m).
+        """
+        if len(x) % self.pack:
+            raise ValueError(f"A PacGAN judges groups of {self.pack} samples: give a multiple of {self.pack}, "
+                             f"got {len(x)}.")
+        batch_size = max(self.pack, batch_size - batch_size % self.pack)
         out = []
         for i in range(0, len(x), batch_size):
             xb = self.to_model_range(x[i:i + batch_size])
             oh = None if labels is None else self.one_hot(np.asarray(labels)[i:i + batch_size])
             out.append(ops.convert_to_numpy(self._prob(self._discriminate(xb, oh))))
-        return np.concatenate(out).reshape(len(x))
+        return np.concatenate(out).reshape(len(x) // self.pack)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -252,7 +281,8 @@ class GAN(keras.Model):
                       discriminator=keras.saving.serialize_keras_object(self.discriminator),
                       latent_dim=self.latent_dim, generator_loss=self.generator_loss, d_steps=self.d_steps,
                       num_classes=self.num_classes, label_smoothing=self.label_smoothing, replay=self.replay,
-                      replay_share=self.replay_share, rescale=self.rescale, seed=self.seed)
+                      replay_share=self.replay_share, rescale=self.rescale, pack=self.pack, r1_gamma=self.r1_gamma,
+                      seed=self.seed)
         return config
 
     @classmethod
@@ -261,6 +291,27 @@ class GAN(keras.Model):
         generator = keras.saving.deserialize_keras_object(config.pop("generator"))
         discriminator = keras.saving.deserialize_keras_object(config.pop("discriminator"))
         return cls(generator, discriminator, **config)
+
+
+def pack_samples(x, pack: int):
+    """Group ``pack`` consecutive samples into one (PacGAN): ``(n, ..., c)`` to ``(n / pack, ..., pack * c)``.
+
+    Group ``k`` holds samples ``k * pack`` to ``k * pack + pack - 1``, concatenated along the last axis (the
+    features of 2-D points, the channels of images), so a group never mixes two batches.
+    """
+    if pack == 1:
+        return x
+    shape = tuple(x.shape[1:])
+    if x.shape[0] is not None and x.shape[0] % pack:
+        raise ValueError(f"Cannot pack {x.shape[0]} samples in groups of {pack}: give a multiple of {pack}.")
+    grouped = ops.reshape(x, (-1, pack, *shape))  # (groups, pack, ..., c)
+    grouped = ops.moveaxis(grouped, 1, -2)  # (groups, ..., pack, c)
+    return ops.reshape(grouped, (-1, *shape[:-1], pack * shape[-1]))
+
+
+def packed_shape(image_shape: tuple[int, ...], pack: int) -> tuple[int, ...]:
+    """The discriminator's input shape for samples of ``image_shape`` packed in groups of ``pack``."""
+    return (*image_shape[:-1], pack * image_shape[-1])
 
 
 # ---------------------------------------------------------------------------------------------- builders
@@ -297,13 +348,14 @@ def mlp_generator(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28),
 def mlp_discriminator(image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
                       num_classes: int | None = None, norm: str | None = None,
                       minibatch_discrimination: int | None = None, kernel_dim: int = 5,
-                      name: str = "mlp_discriminator") -> keras.Model:
+                      minibatch_group: int | None = None, name: str = "mlp_discriminator") -> keras.Model:
     """A multilayer-perceptron discriminator (or WGAN critic): ``hidden`` (LeakyReLU 0.2) down to one score.
 
     ``norm="layer"`` puts layer normalisation before each activation (for WGAN critics, where batch
     norm is ruled out); ``None`` uses none. With ``minibatch_discrimination=B`` a
     :class:`~helpers.layers.MinibatchDiscrimination` layer with ``B`` kernels of size ``kernel_dim`` sits
-    before the score. With ``num_classes`` the one-hot label is concatenated to the flattened input.
+    before the score (comparing samples within groups of ``minibatch_group``, or the whole batch when
+    ``None``). With ``num_classes`` the one-hot label is concatenated to the flattened input.
     """
     if norm not in (None, "layer"):
         raise ValueError(f"norm is one of ('layer', None) for an MLP, got {norm!r}.")
@@ -320,28 +372,31 @@ def mlp_discriminator(image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int
             h = keras.layers.LayerNormalization()(h)
         h = keras.layers.LeakyReLU(0.2)(h)
     if minibatch_discrimination:
-        h = MinibatchDiscrimination(minibatch_discrimination, kernel_dim, name="minibatch_discrimination")(h)
+        h = MinibatchDiscrimination(minibatch_discrimination, kernel_dim, group_size=minibatch_group,
+                                    name="minibatch_discrimination")(h)
     logit = keras.layers.Dense(1, name="logit")(h)
     return keras.Model(d_inputs, logit, name=name)
 
 
 def mlp_gan(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
             num_classes: int | None = None, output_activation: str = "tanh",
-            minibatch_discrimination: int | None = None, kernel_dim: int = 5, name: str = "mlp_gan",
-            **gan_kwargs: Any) -> GAN:
+            minibatch_discrimination: int | None = None, kernel_dim: int = 5, minibatch_group: int | None = None,
+            name: str = "mlp_gan", **gan_kwargs: Any) -> GAN:
     """A GAN of two multilayer perceptrons (LeakyReLU 0.2 hidden layers).
 
     The generator (:func:`mlp_generator`) maps ``z`` (of size ``latent_dim``) through ``hidden`` to
     ``image_shape`` with ``output_activation`` (``"tanh"`` for images, ``"linear"`` for 2-D points, which
     also turns off the GAN's [0, 1] rescaling); the discriminator (:func:`mlp_discriminator`) mirrors it
-    (``hidden`` reversed) down to one logit, optionally with minibatch discrimination. Other keyword
-    arguments go to :class:`GAN`.
+    (``hidden`` reversed) down to one logit, optionally with minibatch discrimination; with ``pack=m`` in
+    the keyword arguments its input is m samples wide (:func:`packed_shape`). Other keyword arguments go to
+    :class:`GAN`.
     """
     generator = mlp_generator(latent_dim, image_shape, hidden, num_classes, output_activation,
                               name=f"{name}_generator")
-    discriminator = mlp_discriminator(image_shape, tuple(reversed(hidden)), num_classes,
+    d_shape = packed_shape(tuple(image_shape), int(gan_kwargs.get("pack", 1)))
+    discriminator = mlp_discriminator(d_shape, tuple(reversed(hidden)), num_classes,
                                       minibatch_discrimination=minibatch_discrimination, kernel_dim=kernel_dim,
-                                      name=f"{name}_discriminator")
+                                      minibatch_group=minibatch_group, name=f"{name}_discriminator")
     gan_kwargs.setdefault("rescale", output_activation == "tanh")
     return GAN(generator, discriminator, latent_dim, num_classes=num_classes, name=name, **gan_kwargs)
 
@@ -449,6 +504,8 @@ def _classic_models(gan: GAN):
         return _CLASSIC[gan]
     if gan.d_optimizer is None or gan.g_optimizer is None:
         raise ValueError("Compile the GAN first: gan.compile(d_optimizer=..., g_optimizer=...).")
+    if gan.pack > 1 or gan.r1_gamma or gan.replay:
+        raise ValueError("The classic two-phase loop trains a plain GAN: no packing, R1 or replay (use fit).")
     generator, discriminator = gan.generator, gan.discriminator
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     # A functional view of the discriminator (same layers, same weights), so that compiling it leaves the

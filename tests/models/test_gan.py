@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import config, training
-from helpers.models.gan import GAN, dcgan, mlp_gan, two_phase_train_on_batch
+from helpers import config, losses, training
+from helpers.models.gan import GAN, dcgan, mlp_gan, pack_samples, two_phase_train_on_batch
 
 RNG = np.random.default_rng(0)
 X = RNG.random((32, 28, 28)).astype("float32")
@@ -124,6 +124,59 @@ def test_experience_replay_fills_its_buffer():
     assert gan.generate(3).shape == (3, 2)
 
 
+def test_pack_samples_keeps_each_group_from_one_source():
+    points = np.arange(12, dtype="float32").reshape(6, 2)  # sample i is (2i, 2i + 1)
+    packed = keras.ops.convert_to_numpy(pack_samples(points, 2))
+    np.testing.assert_array_equal(packed, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]])
+    images = np.arange(4 * 2 * 2 * 3, dtype="float32").reshape(4, 2, 2, 3)
+    packed = keras.ops.convert_to_numpy(pack_samples(images, 4))
+    assert packed.shape == (1, 2, 2, 12)
+    np.testing.assert_array_equal(packed[0, 1, 0], np.concatenate([images[k, 1, 0] for k in range(4)]))
+    assert pack_samples(points, 1) is points
+    with pytest.raises(ValueError, match="multiple of 4"):
+        pack_samples(points, 4)
+
+
+def test_pacgan_discriminator_judges_groups_of_m_samples():
+    config.set_seed(0)
+    gan = mlp_gan(latent_dim=2, image_shape=(2,), hidden=(8,), output_activation="linear", pack=4, seed=0)
+    assert tuple(gan.discriminator.inputs[0].shape) == (None, 8)  # m x 2 wide
+    gan.compile()
+    points = RNG.normal(size=(64, 2)).astype("float32")
+    g0, d0 = _weights(gan.generator), _weights(gan.discriminator)
+    history = gan.fit(points, epochs=1, batch_size=30, verbose=0).history  # 30 is cut to 28, the last 4 kept
+    assert np.isfinite(history["d_loss"]).all()
+    assert all(_changed(g0, gan.generator)) and all(_changed(d0, gan.discriminator))
+    assert gan.discriminate(points[:12]).shape == (3,)
+    # one score per group: the discriminator on the packed groups, by hand
+    by_hand = keras.ops.sigmoid(gan.discriminator(points[:12].reshape(3, 8)))
+    np.testing.assert_allclose(gan.discriminate(points[:12]), keras.ops.convert_to_numpy(by_hand).ravel(), rtol=1e-5)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        gan.discriminate(points[:6])
+    again = GAN.from_config(gan.get_config())
+    assert again.pack == 4
+    with pytest.raises(ValueError, match="plain GAN"):
+        two_phase_train_on_batch(gan, points[:8])
+
+
+def test_r1_adds_the_penalty_on_real_data_to_the_discriminator_loss():
+    config.set_seed(0)
+    gan = mlp_gan(latent_dim=2, image_shape=(2,), hidden=(8,), output_activation="linear", r1_gamma=10.0, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))  # nothing moves
+    points = RNG.normal(size=(16, 2)).astype("float32")
+    logs = gan.discriminator_step(keras.ops.convert_to_tensor(points))
+    plain = GAN.from_config({**gan.get_config(), "r1_gamma": 0.0})
+    plain.set_weights(gan.get_weights())
+    plain.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    # the same fakes: both GANs draw them from seed generators in the same state
+    plain_logs = plain.discriminator_step(keras.ops.convert_to_tensor(points))
+    penalty = float(losses.r1_penalty(gan.discriminator, points, 10.0))
+    assert penalty > 0
+    np.testing.assert_allclose(float(logs["d_loss"]) - float(plain_logs["d_loss"]), penalty, rtol=1e-4)
+    with pytest.raises(ValueError, match="r1_gamma"):
+        mlp_gan(hidden=(4,), r1_gamma=-1.0)
+
+
 def test_classic_two_phase_loop_trains_each_network_in_its_phase():
     gan = _tiny()
     g0, d0 = _weights(gan.generator), _weights(gan.discriminator)
@@ -142,6 +195,10 @@ def test_bad_arguments():
         mlp_gan(hidden=(4,), generator_loss="hinge")
     with pytest.raises(ValueError, match="d_steps"):
         mlp_gan(hidden=(4,), d_steps=0)
+    with pytest.raises(ValueError, match="pack"):
+        mlp_gan(hidden=(4,), pack=0)
+    with pytest.raises(ValueError, match="unconditional"):
+        mlp_gan(hidden=(4,), pack=2, num_classes=10)
     with pytest.raises(ValueError, match="28x28x1"):
         dcgan(image_shape=(32, 32, 3))
     gan = mlp_gan(hidden=(4,))
