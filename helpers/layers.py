@@ -166,19 +166,20 @@ class MinibatchDiscrimination(keras.layers.Layer):
         else:
             groups = ops.shape(inputs)[0] // self.group_size
             others = (1.0 - ops.tile(ops.eye(self.group_size, dtype=l1.dtype), (groups, 1)))[:, :, None]
+        init = training and self.data_init
         log_scale, bias = self.log_scale, self.bias
-        if training and self.data_init:
+        if init:
             first = self.initialized < 0.5
             nearest = ops.min(l1 + 1e6 * (1.0 - others), axis=1)  # (batch, B)
             init_scale = -ops.log(0.5 * ops.mean(nearest, axis=0) + 1e-8)
             log_scale = ops.where(first, ops.stop_gradient(init_scale), log_scale)
-            o_init = ops.sum(ops.exp(-l1 * ops.exp(log_scale)) * others, axis=1)
-            bias = ops.where(first, -ops.stop_gradient(ops.mean(o_init, axis=0)), bias)
+        closeness = ops.sum(ops.exp(-l1 * ops.exp(log_scale)) * others, axis=1)  # (batch, B), before the bias
+        if init:
+            bias = ops.where(first, -ops.stop_gradient(ops.mean(closeness, axis=0)), bias)
             self.log_scale.assign(log_scale)
             self.bias.assign(bias)
             self.initialized.assign(1.0)
-        o = ops.sum(ops.exp(-l1 * ops.exp(log_scale)) * others, axis=1) + bias  # (batch, B)
-        return ops.concatenate([inputs, ops.cast(o, inputs.dtype)], axis=-1)
+        return ops.concatenate([inputs, ops.cast(closeness + bias, inputs.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):
         features = None if input_shape[-1] is None else input_shape[-1] + self.num_kernels
