@@ -1476,10 +1476,10 @@ def check_optimal_discriminator(w, b, d_star=None, tol: float = 0.15) -> CheckRe
                   "BinaryCrossentropy(from_logits=True), the data labelled 1 and the generator's samples 0.")
 
 
-def check_saturating_gan(gan, history, epochs: int) -> CheckResult:
-    """ch07-saturating: a ring GAN trained with the saturating generator loss for ``epochs`` epochs.
+def check_saturating_gan(gan, history, steps: int) -> CheckResult:
+    """ch07-saturating: a ring GAN trained with the saturating generator loss for ``steps`` generator steps.
 
-    Call: ``checks.check_saturating_gan(saturating, sat_history, ring_epochs)``.
+    Call: ``checks.check_saturating_gan(saturating, sat_history, ring_steps)``.
     """
     kind = getattr(gan, "generator_loss", None)
     if kind is None:
@@ -1491,11 +1491,13 @@ def check_saturating_gan(gan, history, epochs: int) -> CheckResult:
     if "d_fake" not in logs:
         return _wrong(f"the history has no d_fake entry (it has {sorted(logs)}): use the History that fit returns.")
     d_fake = np.asarray(logs["d_fake"], dtype=np.float64)
-    if len(d_fake) != epochs:
-        return _wrong(f"it trained for {len(d_fake)} epochs; compare at the vanilla GAN's budget, {epochs} epochs.")
+    taken = int(gan.g_optimizer.iterations.numpy()) if getattr(gan, "g_optimizer", None) is not None else 0
+    if taken != steps:
+        return _wrong(f"its generator took {taken:,} steps; compare at the vanilla GAN's budget, {steps:,} steps "
+                      "(train_ring does that).")
     if not np.all((d_fake >= 0.0) & (d_fake <= 1.0)):
         return _wrong("d_fake should be a probability (mean D(G(z))), between 0 and 1.")
-    return _correct(f"saturating loss for {epochs} epochs; final mean D(G(z)) {d_fake[-1]:.3f}.")
+    return _correct(f"saturating loss for {steps:,} generator steps; final mean D(G(z)) {d_fake[-1]:.3f}.")
 
 
 def _kid_pair(value) -> tuple[float, float] | None:

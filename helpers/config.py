@@ -87,13 +87,13 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "ch07": {
         "smoke": {"train_size": 500, "epochs": 2, "resume_at": 1, "classic_steps": 3, "speed_steps": 3,
-                  "clf_epochs": 1, "fid_n": 200, "ring_size": 10_240, "ring_batch": 512, "ring_epochs": 1,
+                  "clf_epochs": 1, "fid_n": 200, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 40,
                   "ring_seeds": 1, "ring_methods": ("vanilla", "PacGAN, m = 2")},
         "book": {"train_size": 55_000, "epochs": 12, "resume_at": 8, "classic_steps": 300, "speed_steps": 200,
-                 "clf_epochs": 2, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 512, "ring_epochs": 125,
+                 "clf_epochs": 2, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 5_000,
                  "ring_seeds": 5, "ring_methods": RING_METHODS},
         "full": {"train_size": 55_000, "epochs": 60, "resume_at": 30, "classic_steps": 1_000, "speed_steps": 500,
-                 "clf_epochs": 5, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 512, "ring_epochs": 1_250,
+                 "clf_epochs": 5, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 20_000,
                  "ring_seeds": 10, "ring_methods": RING_METHODS},
     },
     "ch08": {

@@ -233,8 +233,12 @@ def load_dataset(
 
 
 def to_tf_dataset(x: np.ndarray, y: np.ndarray | None = None, *, batch_size: int = 128, shuffle: bool = True,
-                  seed: int = 0, drop_remainder: bool = False):
-    """A batched, prefetching ``tf.data.Dataset`` over arrays (pairs ``(x, y)`` when ``y`` is given)."""
+                  seed: int = 0, drop_remainder: bool = False, repeat: bool = False):
+    """A batched, prefetching ``tf.data.Dataset`` over arrays (pairs ``(x, y)`` when ``y`` is given).
+
+    With ``repeat`` the stream is endless (reshuffled on every pass): train on it for a number of steps with
+    ``fit(ds, epochs=1, steps_per_epoch=steps)``, without an epoch boundary every pass.
+    """
     import tensorflow as tf
 
     if y is not None and len(x) != len(y):
@@ -242,6 +246,8 @@ def to_tf_dataset(x: np.ndarray, y: np.ndarray | None = None, *, batch_size: int
     ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
     if shuffle:
         ds = ds.shuffle(min(len(x), 10_000), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 

@@ -610,17 +610,26 @@ def test_optimal_discriminator():
 
 
 def test_saturating_gan():
+    from helpers import data
     from helpers.models.gan import mlp_gan
 
-    def ring(**kwargs):
-        return mlp_gan(latent_dim=2, image_shape=(2,), hidden=(4,), output_activation="linear", **kwargs)
+    def ring(steps=0, **kwargs):
+        gan = mlp_gan(latent_dim=2, image_shape=(2,), hidden=(4,), output_activation="linear", **kwargs)
+        gan.compile()
+        points = data.make_gaussian_ring(64)
+        history = gan.fit(data.to_tf_dataset(points, batch_size=16, repeat=True), epochs=1, steps_per_epoch=steps,
+                          verbose=0) if steps else None
+        return gan, history
 
-    history = {"d_loss": [1.3, 1.2], "d_fake": [0.41, 0.326]}
-    result = passes(checks.check_saturating_gan(ring(generator_loss="saturating"), history, 2))
-    assert "0.326" in result.message
-    fails(checks.check_saturating_gan(ring(), history, 2), "generator_loss='non_saturating'")
-    fails(checks.check_saturating_gan(ring(generator_loss="saturating"), history, 3), "trained for 2 epochs")
-    fails(checks.check_saturating_gan(ring(generator_loss="saturating"), {"d_loss": [1.3, 1.2]}, 2), "no d_fake")
+    gan, history = ring(3, generator_loss="saturating")
+    result = passes(checks.check_saturating_gan(gan, history, 3))
+    assert f"{history.history['d_fake'][-1]:.3f}" in result.message
+    fails(checks.check_saturating_gan(gan, history, 5), "took 3 steps")
+    vanilla, vanilla_history = ring(3)
+    fails(checks.check_saturating_gan(vanilla, vanilla_history, 3), "generator_loss='non_saturating'")
+    fails(checks.check_saturating_gan(ring(generator_loss="saturating")[0], {"d_fake": [0.4]}, 3), "took 0 steps")
+    fails(checks.check_saturating_gan(gan, {"d_loss": [1.3, 1.2]}, 3), "no d_fake")
+    fails(checks.check_saturating_gan(gan, {"d_fake": [1.5]}, 3), "probability")
 
 
 def test_kid():

@@ -127,6 +127,19 @@ def test_tf_dataset_batches_pairs():
         data.to_tf_dataset(x, x[:3])
 
 
+def test_tf_dataset_repeats_whole_reshuffled_passes():
+    x = np.arange(8, dtype=np.float32).reshape(8, 1)
+    ds = data.to_tf_dataset(x, batch_size=4, seed=3, drop_remainder=True, repeat=True)
+    batches = [b.ravel() for b in ds.take(6).as_numpy_iterator()]  # three passes over eight points
+    assert all(len(b) == 4 for b in batches)
+    passes = [np.concatenate(batches[i:i + 2]) for i in (0, 2, 4)]
+    assert all(sorted(p) == list(range(8)) for p in passes)  # each pass holds every point once
+    assert any(not np.array_equal(passes[0], p) for p in passes[1:])  # and is shuffled anew
+    again = [b.ravel() for b in data.to_tf_dataset(x, batch_size=4, seed=3, drop_remainder=True,
+                                                   repeat=True).take(6).as_numpy_iterator()]
+    np.testing.assert_array_equal(np.concatenate(batches), np.concatenate(again))  # the seed fixes the order
+
+
 def test_plane_cloud_lies_near_a_plane():
     cloud = data.make_plane_cloud(1_000, noise=0.05, seed=0)
     assert cloud.shape == (1_000, 3)
