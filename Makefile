@@ -13,10 +13,10 @@ export GENBOOK_DATA_DIR := $(DATA_DIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup data book check-book test execute lab student lint unit smoke nbval check-outputs bench clean
+.PHONY: help setup data book check-book test execute lab student lint unit smoke nbval check-outputs release check-release compat bench clean
 
 help:
-	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student lint unit smoke nbval check-outputs bench clean"
+	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student lint unit smoke nbval check-outputs release VERSION=... check-release compat bench clean"
 
 ## setup: virtual environment with the pinned packages, and the offline data (idempotent)
 setup: $(VENV)/.installed data
@@ -71,6 +71,14 @@ nbval: setup
 
 check-outputs: $(VENV)/.installed
 	$(BIN)/python tools/check_outputs.py
+
+## release VERSION=x.y.z: set the version in pyproject.toml, helpers, every install cell and the book; prints the tag commands
+release: $(VENV)/.installed
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=0.2.0"; exit 2; }
+	$(BIN)/python tools/release.py bump $(VERSION)
+
+check-release: $(VENV)/.installed
+	$(BIN)/python tools/release.py check
 
 ## bench: training throughput of every model family (classic loop, fit, fit + XLA), peak memory, the
 ## chapters' quality figures and the notebooks' times, into bench/results.md and bench/results.json

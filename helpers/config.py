@@ -198,6 +198,35 @@ def offline() -> bool:
     return os.environ.get("GENBOOK_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
 
 
+def headless() -> bool:
+    """True when no one watches the output as it comes (``GENBOOK_HEADLESS=1``: the book's runs and CI)."""
+    return os.environ.get("GENBOOK_HEADLESS", "") == "1"
+
+
+def _interactive() -> bool:
+    """True in a Jupyter or Colab kernel, or with a terminal on standard output."""
+    if "ipykernel" in sys.modules:
+        return True
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def progress_verbose() -> int:
+    """Keras' ``verbose`` for long trainings: 1 (a live bar within each epoch) or 2 (one line per epoch).
+
+    Interactive sessions (Jupyter, Colab, a terminal) get the bar; headless runs (:func:`headless`, and output
+    that is not a terminal) get one line per epoch, which is what the committed notebooks keep. The
+    environment variable ``GENBOOK_PROGRESS`` (``bar`` or ``epoch``) overrides both, for instance
+    ``GENBOOK_PROGRESS=epoch`` for your own papermill runs, which cannot be told apart from Jupyter.
+    """
+    choice = os.environ.get("GENBOOK_PROGRESS", "").strip().lower()
+    if choice in {"bar", "epoch"}:
+        return 1 if choice == "bar" else 2
+    if choice:
+        raise ValueError(f"GENBOOK_PROGRESS must be 'bar' or 'epoch', got {choice!r}; unset it for the default.")
+    return 1 if _interactive() and not headless() else 2
+
+
 def resolve_mode(mode: str = "auto") -> str:
     """Turn a notebook's ``MODE`` into one of :data:`MODES`.
 

@@ -182,7 +182,7 @@ def fit_or_load(
     directory: Path | str | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     retrain: bool = False,
-    verbose: int | str = 2,
+    verbose: int | str | None = None,
     **fit_kwargs: Any,
 ) -> dict[str, list[float]]:
     """Train a compiled ``model`` for ``epochs`` epochs with a checkpoint after each one.
@@ -190,8 +190,10 @@ def fit_or_load(
     A finished checkpoint is loaded instead of training again; an interrupted one resumes at its
     last saved epoch, with the optimizer's state. Checkpoints go to ``directory``, by default the folder of
     the chapter given to ``config.setup`` (``<checkpoints>/<mode>/<chapter>/<name>.weights.h5``).
-    Returns the whole history (all runs together). Raises :class:`TrainingDiverged` when the loss becomes
-    NaN and :class:`CheckpointError` for a checkpoint that does not fit the model.
+    ``verbose`` defaults to :func:`helpers.config.progress_verbose`: a live progress bar in Jupyter and Colab,
+    one line per epoch in headless runs. Returns the whole history (all runs together). Raises
+    :class:`TrainingDiverged` when the loss becomes NaN and :class:`CheckpointError` for a checkpoint that does
+    not fit the model.
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}.")
@@ -218,6 +220,8 @@ def fit_or_load(
     saver = EpochCheckpoint(folder, name, history)
     if _is_dataset(x):
         fit_kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; Keras warns when asked to
+    if verbose is None:
+        verbose = config.progress_verbose()
     try:
         model.fit(x, y, epochs=epochs, initial_epoch=start, verbose=verbose,
                   callbacks=[*callbacks, nan_stop, saver], **fit_kwargs)

@@ -6,16 +6,17 @@ the explorers draw a static figure instead, because the rendered book cannot run
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers import config
+
 
 def headless() -> bool:
-    """True when no one can interact with the output (book builds, CI)."""
-    return os.environ.get("GENBOOK_HEADLESS", "") == "1"
+    """True when no one can interact with the output (book builds, CI): :func:`helpers.config.headless`."""
+    return config.headless()
 
 
 def latent_explorer(decode: Callable[[np.ndarray, int | None], np.ndarray], latent_dim: int, n_sliders: int = 4,

@@ -1,3 +1,7 @@
+import io
+import sys
+import types
+
 import numpy as np
 import pytest
 
@@ -110,3 +114,35 @@ def test_op_determinism_by_default_only_without_a_gpu(monkeypatch, gpu, expected
     assert len(calls) == expected
     config.set_seed(3, deterministic=True)
     assert len(calls) == expected + 1
+
+
+def test_progress_is_a_bar_where_someone_watches_and_a_line_per_epoch_headless(monkeypatch):
+    monkeypatch.delenv("GENBOOK_PROGRESS", raising=False)
+    monkeypatch.delenv("GENBOOK_HEADLESS", raising=False)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))  # a Jupyter or Colab kernel
+    assert config.progress_verbose() == 1
+    monkeypatch.setenv("GENBOOK_HEADLESS", "1")  # tools/execute.py, smoke, nbval: the committed outputs
+    assert config.progress_verbose() == 2
+    monkeypatch.setenv("GENBOOK_PROGRESS", "bar")
+    assert config.progress_verbose() == 1
+    monkeypatch.delenv("GENBOOK_HEADLESS")
+    monkeypatch.setenv("GENBOOK_PROGRESS", "epoch")  # e.g. a student's own papermill run
+    assert config.progress_verbose() == 2
+    monkeypatch.setenv("GENBOOK_PROGRESS", "loud")
+    with pytest.raises(ValueError, match="'bar' or 'epoch'"):
+        config.progress_verbose()
+
+
+def test_progress_outside_a_kernel_follows_the_terminal(monkeypatch):
+    monkeypatch.delenv("GENBOOK_PROGRESS", raising=False)
+    monkeypatch.delenv("GENBOOK_HEADLESS", raising=False)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # output piped to a file or a log
+    assert config.progress_verbose() == 2
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert config.progress_verbose() == 1

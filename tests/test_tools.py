@@ -10,6 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import insert_check  # noqa: E402
+import release  # noqa: E402
 
 import bench  # noqa: E402
 import check_outputs  # noqa: E402
@@ -289,3 +290,54 @@ def test_insert_check_splits_the_solution_end_from_the_next_exercise():
     assert nb.cells[-1].source.endswith("checks.check_b(other)") and nb.cells[-2].source == end
     with pytest.raises(SystemExit, match="ch99-c"):
         insert_check.insert_check(nb, "ch99-c", "checks.check_c()")
+
+
+def _release_repo(tmp_path, version="0.1.0", tag="v0.1.0", url="https://github.com/o/r"):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "book").mkdir()
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "genbook-helpers"\nversion = "{version}"\n')
+    (tmp_path / "_config.yml").write_text(f"repository:\n  url: {url}\n  branch: main\n")
+    (tmp_path / "helpers" / "__init__.py").write_text(f'"""Doc."""\n\n__version__ = "{version}"\n')
+    spec = f"genbook-helpers @ git+https://github.com/o/r@{tag}"
+    (tmp_path / "book" / "colab.md").write_text(f'    %pip install "{spec}"\n\nthe release tag `{tag}` ties\n')
+    for name, fresh in (("a.ipynb", True), ("b.ipynb", False)):
+        nb = new_notebook(cells=[new_code_cell(f'if "google.colab" in sys.modules:\n    %pip install --quiet "{spec}"'),
+                                 new_code_cell("x = 1")])
+        nb.metadata[STAMP_KEY] = {"mode": "book", "code_hash": code_hash(nb) if fresh else "stale"}
+        nbformat.write(nb, tmp_path / "notebooks" / name)
+    return tmp_path
+
+
+def test_release_check_passes_when_every_place_agrees(tmp_path):
+    assert release.check(_release_repo(tmp_path)) == []
+
+
+def test_release_check_names_each_place_that_disagrees(tmp_path):
+    root = _release_repo(tmp_path, tag="v0.0.9")
+    problems = release.check(root)
+    assert sum("a.ipynb" in p for p in problems) == 1 and sum("b.ipynb" in p for p in problems) == 1
+    assert any("book/colab.md: quotes" in p for p in problems)
+    assert any("names the release tag v0.0.9" in p for p in problems)
+    (root / "helpers" / "__init__.py").write_text('__version__ = "0.2.0"\n')
+    assert any("helpers/__init__.py" in p for p in release.check(root))
+    (root / "_config.yml").write_text("repository:\n  url: https://github.com/other/fork\n")
+    assert any("expected 'genbook-helpers @ git+https://github.com/other/fork@v0.1.0'" in p
+               for p in release.check(root))
+
+
+def test_release_bump_sets_every_place_and_renews_only_fresh_stamps(tmp_path):
+    root = _release_repo(tmp_path)
+    release.bump("0.2.0", root)
+    assert release.check(root) == []
+    assert release.project_version(root) == "0.2.0"
+    a = nbformat.read(root / "notebooks" / "a.ipynb", as_version=4)
+    assert "@v0.2.0" in a.cells[0].source and a.metadata[STAMP_KEY]["code_hash"] == code_hash(a)
+    b = nbformat.read(root / "notebooks" / "b.ipynb", as_version=4)
+    assert "@v0.2.0" in b.cells[0].source and b.metadata[STAMP_KEY]["code_hash"] == "stale"
+    with pytest.raises(SystemExit, match="1.2.3"):
+        release.bump("v0.3", root)
+
+
+def test_committed_release_is_consistent():
+    assert release.check() == []

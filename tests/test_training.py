@@ -151,3 +151,21 @@ def test_sample_grid_saves_frames_and_a_gif(tmp_path, xy):
     empty = training.SampleGrid(lambda: noise, tmp_path / "none")
     with pytest.raises(ValueError, match="No frames"):
         empty.gif()
+
+
+@pytest.mark.parametrize("choice, verbose", [("bar", 1), ("epoch", 2)])
+def test_fit_or_load_shows_the_progress_config_chooses(tmp_path, xy, monkeypatch, choice, verbose):
+    monkeypatch.setenv("GENBOOK_PROGRESS", choice)
+    seen = []
+    model = _model()
+    original = model.fit
+
+    def fit(*args, **kwargs):
+        seen.append(kwargs["verbose"])
+        return original(*args, **{**kwargs, "verbose": 0})
+
+    monkeypatch.setattr(model, "fit", fit)
+    training.fit_or_load(model, *xy, name="ae", epochs=1, directory=tmp_path, batch_size=16)
+    assert seen == [verbose]
+    training.fit_or_load(model, *xy, name="ae", epochs=2, directory=tmp_path, batch_size=16, verbose=0)
+    assert seen == [verbose, 0]  # an explicit verbose wins

@@ -46,6 +46,7 @@ total_start=$SECONDS
 stage setup make --no-print-directory setup
 if [ "$failed" -gt 0 ]; then echo "setup failed; stopping"; echo "pipeline: 0 passed, 1 failed"; exit 1; fi
 stage ruff $BIN/ruff check --no-cache .
+stage release $BIN/python tools/release.py check
 stage unit-tests $BIN/python -m pytest tests/ -q -p no:cacheprovider
 stage smoke smoke
 stage nbval nbval
