@@ -80,6 +80,10 @@ release: $(VENV)/.installed
 check-release: $(VENV)/.installed
 	$(BIN)/python tools/release.py check
 
+## compat: every notebook in smoke mode in two fresh environments, the oldest and the newest versions allowed
+compat: setup
+	GENBOOK_OFFLINE=1 $(BIN)/python tools/compat.py oldest newest
+
 ## bench: training throughput of every model family (classic loop, fit, fit + XLA), peak memory, the
 ## chapters' quality figures and the notebooks' times, into bench/results.md and bench/results.json
 bench: setup

@@ -103,7 +103,7 @@ def build(name: str, out: Path, clone: Path, python: str, log: Path) -> Path:
     else:
         run([*uv, "--upgrade", *(re.split(r"[<>=!~ ]", d)[0] for d in declared_dependencies(clone)),
              *(re.split(r"[<>=!~ ]", d)[0] for d in NOTEBOOK_EXTRAS), *RUNNERS], log)
-    run([str(py), "-m", "pip", *install_command(f"file://{clone}", clone)], log)
+    run([str(py), "-m", "pip", *install_command(f"file://localhost{clone}", clone)], log)
     return py
 
 
