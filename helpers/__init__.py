@@ -14,14 +14,14 @@ __version__ = "0.1.0"
 
 # The oldest versions the compatibility run (``make compat``) tests; pyproject.toml declares the same bounds.
 MINIMUM_VERSIONS: dict[str, str] = {
-    "tensorflow": "2.16",
-    "keras": "3.0",
-    "numpy": "1.23",
-    "scipy": "1.9",
+    "tensorflow": "2.16.1",
+    "keras": "3.5",
+    "numpy": "1.23.5",
+    "scipy": "1.9.2",
     "scikit-learn": "1.2",
-    "matplotlib": "3.6",
-    "ipywidgets": "7.6",
-    "h5py": "3.7",
+    "matplotlib": "3.9",
+    "ipywidgets": "7.7.1",
+    "h5py": "3.10",
 }
 
 

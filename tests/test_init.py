@@ -18,15 +18,16 @@ def test_minimum_versions_are_the_bounds_pyproject_declares():
 
 def test_too_old_names_each_library_and_what_it_needs():
     installed = {"tensorflow": "2.15.1", "keras": "2.15.0", "numpy": "2.4.6", "scipy": None}
-    assert helpers.too_old(installed) == ["tensorflow 2.15.1 (needs >= 2.16)", "keras 2.15.0 (needs >= 3.0)"]
-    assert helpers.too_old({"tensorflow": "2.16.0rc0", "keras": "3.0.5"}) == []
+    assert helpers.too_old(installed) == ["tensorflow 2.15.1 (needs >= 2.16.1)", "keras 2.15.0 (needs >= 3.5)"]
+    assert helpers.too_old({"tensorflow": "2.16.1rc0", "keras": "3.5.0"}) == []
+    assert helpers.too_old({"keras": "3.4.1"}) == ["keras 3.4.1 (needs >= 3.5)"]
     assert helpers.too_old({"matplotlib": "3.10.0"}, {"matplotlib": "3.9"}) == []  # 10 > 9, not "1" < "9"
 
 
 def test_an_old_runtime_stops_with_one_message(monkeypatch):
     real = metadata.version
     monkeypatch.setattr(metadata, "version", lambda name: {"keras": "2.15.0"}.get(name) or real(name))
-    with pytest.raises(ImportError, match=r"keras 2\.15\.0 \(needs >= 3\.0\).*--upgrade keras, then"):
+    with pytest.raises(ImportError, match=r"keras 2\.15\.0 \(needs >= 3\.5\).*--upgrade keras, then"):
         helpers.check_versions()
 
 

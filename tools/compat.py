@@ -35,7 +35,7 @@ import release  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 # The notebooks' own needs beyond the package: chapter 11's content images (the book extra) and a kernel
 # that papermill can drive. These come at their newest in both environments, except scikit-image's bound.
-NOTEBOOK_EXTRAS = ("scikit-image>=0.19",)
+NOTEBOOK_EXTRAS = ("scikit-image>=0.20",)
 RUNNERS = ("papermill", "ipykernel", "nbformat")
 REPORTED = ("python", "tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "ipywidgets")
 
