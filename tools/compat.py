@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -47,6 +48,11 @@ def declared_dependencies(root: Path = ROOT) -> list[str]:
     if not block:
         raise SystemExit("pyproject.toml has no [project] dependencies list.")
     return re.findall(r'"([^"]+)"', block[1])
+
+
+def _name(requirement: str) -> str:
+    """The distribution name of a requirement such as ``keras>=3.5``."""
+    return re.split(r"[<>=!~ ]", requirement)[0]
 
 
 def install_command(url: str, root: Path = ROOT) -> list[str]:
@@ -101,8 +107,7 @@ def build(name: str, out: Path, clone: Path, python: str, log: Path) -> Path:
         run([*uv, "--resolution", "lowest-direct", *declared_dependencies(clone), *NOTEBOOK_EXTRAS], log)
         run([*uv, *RUNNERS], log)  # the runners at their newest, keeping the versions above
     else:
-        run([*uv, "--upgrade", *(re.split(r"[<>=!~ ]", d)[0] for d in declared_dependencies(clone)),
-             *(re.split(r"[<>=!~ ]", d)[0] for d in NOTEBOOK_EXTRAS), *RUNNERS], log)
+        run([*uv, "--upgrade", *map(_name, [*declared_dependencies(clone), *NOTEBOOK_EXTRAS]), *RUNNERS], log)
     run([str(py), "-m", "pip", *install_command(f"file://localhost{clone}", clone)], log)
     return py
 
@@ -129,7 +134,7 @@ def smoke(name: str, py: Path, clone: Path, out: Path, log: Path) -> dict:
         raise SystemExit(f"compat: {name} imports helpers from the wrong place: {where.stdout}{where.stderr}")
     results_dir = out / name / "notebooks"
     shutil.rmtree(results_dir, ignore_errors=True)
-    env = {**__import__("os").environ, "GENBOOK_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+    env = {**os.environ, "GENBOOK_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONPATH": ""}
     with log.open("a") as handle:
         handle.write(f"\n$ {py} tools/smoke.py --out {results_dir}\n")

@@ -136,6 +136,13 @@ def bump(version: str, root: Path = ROOT) -> list[Path]:
     return changed
 
 
+def _report(problems: list[str]) -> bool:
+    """Print each problem; True when there were none."""
+    for problem in problems:
+        print(f"release: {problem}")
+    return not problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,10 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     bump_parser.add_argument("version")
     args = parser.parse_args(argv)
     if args.command == "check":
-        problems = check()
-        for problem in problems:
-            print(f"release: {problem}")
-        if problems:
+        if not _report(check()):
             print("release: run `make release VERSION=x.y.z` to set one version everywhere.")
             return 1
         spec = install_spec(repository_url(), project_version())
@@ -156,10 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     changed = bump(args.version)
     for path in changed:
         print(f"updated {path.relative_to(ROOT)}")
-    problems = check()
-    if problems:
-        for problem in problems:
-            print(f"release: {problem}")
+    if not _report(check()):
         return 1
     print(f"\nNow commit, then tag and push the release:\n"
           f"  git commit -am 'Release v{args.version}'\n"
