@@ -344,15 +344,18 @@ EMOJI_STYLES = ("google", "twitter")
 
 
 @dataclass(frozen=True)
-class EmojiDomains:
-    """The same emoji drawn in two styles, split for unpaired translation.
+class TranslationDomains:
+    """Two image domains split for unpaired translation, with paired test images.
 
-    ``train_a`` (style A) and ``train_b`` (style B) show *different* emoji, so training never sees a
-    pair; ``test_a[i]`` and ``test_b[i]`` are the same emoji (``test_names[i]``) in the two styles,
-    kept aside to measure how close a translation comes to the true counterpart. Images are RGB float32
-    in [0, 1], composited on a white background.
+    ``train_a`` (domain A) and ``train_b`` (domain B) show *different* items, so training never sees a
+    pair; ``test_a[i]`` and ``test_b[i]`` are the same item (``test_names[i]``) in the two domains, kept
+    aside to measure how close a translation comes to the true counterpart. Images are float32 in [0, 1],
+    ``(N, H, W, C)``. Optional extras: ``pairs_a``/``pairs_b``, the training items in *both* domains (for a
+    supervised upper bound only); class labels ``labels_a``, ``labels_b`` and ``test_labels`` with their
+    ``class_names``.
     """
 
+    name: str
     style_a: str
     style_b: str
     train_a: np.ndarray
@@ -361,14 +364,23 @@ class EmojiDomains:
     test_b: np.ndarray
     test_names: tuple[str, ...]
     source: str
+    pairs_a: np.ndarray | None = None
+    pairs_b: np.ndarray | None = None
+    labels_a: np.ndarray | None = None
+    labels_b: np.ndarray | None = None
+    test_labels: np.ndarray | None = None
+    class_names: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """A few lines for printing in a notebook."""
-        return "\n".join([
-            f"emoji, {self.style_a} (A) and {self.style_b} (B) ({self.source})",
-            f"  unpaired training images: A {self.train_a.shape}, B {self.train_b.shape} (different emoji)",
-            f"  paired test images: A {self.test_a.shape}, B {self.test_b.shape} (the same emoji)",
-        ])
+        lines = [
+            f"{self.name}, {self.style_a} (A) and {self.style_b} (B) ({self.source})",
+            f"  unpaired training images: A {self.train_a.shape}, B {self.train_b.shape} (different items)",
+            f"  paired test images: A {self.test_a.shape}, B {self.test_b.shape} (the same items)",
+        ]
+        if self.pairs_a is not None:
+            lines.append(f"  paired training images, for a supervised bound only: {self.pairs_a.shape} in each domain")
+        return "\n".join(lines)
 
 
 def _npm_dir(package: str) -> Path:
@@ -419,14 +431,15 @@ def _load_rgba_on_white(path: Path, size: int) -> np.ndarray:
 
 def load_emoji_domains(size: int = 32, categories: tuple[str, ...] | None = None, test_size: float | int = 0.2,
                        style_a: str = "google", style_b: str = "twitter", max_emoji: int | None = None,
-                       seed: int = 0) -> EmojiDomains:
+                       seed: int = 0, paired: bool = False) -> TranslationDomains:
     """Emoji in two styles (npm ``emoji-datasource-google`` and ``-twitter``) as an unpaired translation task.
 
     Emoji drawn in both styles (skin-tone variants left out) are shuffled with ``seed``; ``test_size`` of
     them (a fraction, or a number) become the paired test set, and the rest are split in two halves, the
     first shown in style A only and the second in style B only. ``categories`` keeps only emoji of those
     Unicode categories (``"Smileys & Emotion"``, ``"Animals & Nature"``, ...); ``max_emoji`` keeps at most
-    that many before splitting. Images are resized to ``size`` x ``size`` pixels.
+    that many before splitting. Images are resized to ``size`` x ``size`` pixels. ``paired=True`` also
+    returns every training emoji in both styles (``pairs_a``, ``pairs_b``), for a supervised upper bound.
     """
     if style_a == style_b or {style_a, style_b} - set(EMOJI_STYLES):
         raise ValueError(f"Choose two different styles out of {EMOJI_STYLES}, got {style_a!r} and {style_b!r}.")
@@ -458,12 +471,93 @@ def load_emoji_domains(size: int = 32, categories: tuple[str, ...] | None = None
     def load(items, style):
         return np.stack([_load_rgba_on_white(images[style] / e["image"], size) for e in items]).astype(np.float32)
 
-    return EmojiDomains(
-        style_a=style_a, style_b=style_b,
+    pairs = {s: load(train, s) for s in (style_a, style_b)} if paired else {}
+    class_names = tuple(categories) if categories is not None else tuple(known)
+
+    def labels(items):
+        return np.array([class_names.index(e["category"]) for e in items], dtype=np.int64)
+
+    return TranslationDomains(
+        name="emoji", style_a=style_a, style_b=style_b,
         train_a=load(train[:half], style_a), train_b=load(train[half:], style_b),
         test_a=load(test, style_a), test_b=load(test, style_b),
         test_names=tuple(e["name"].lower() for e in test),
         source=f"npm emoji-datasource-{style_a} and -{style_b} {EMOJI_VERSION}, {size}x{size} pixels",
+        pairs_a=pairs.get(style_a), pairs_b=pairs.get(style_b),
+        labels_a=labels(train[:half]), labels_b=labels(train[half:]), test_labels=labels(test), class_names=class_names,
+    )
+
+
+def outline(images: np.ndarray, width: int = 3) -> np.ndarray:
+    """The outline drawing of greyscale images: their morphological gradient, dilation minus erosion.
+
+    Each pixel becomes the range of intensities in its ``width`` x ``width`` neighbourhood, so flat regions
+    (the background and a garment's flat inside) turn black and edges turn bright. Works on ``(N, H, W)``
+    or ``(N, H, W, 1)`` arrays in [0, 1] and keeps the shape.
+    """
+    from scipy import ndimage
+
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        return outline(x[..., 0], width)[..., None]
+    if x.ndim != 3:
+        raise ValueError(f"outline takes greyscale images (N, H, W) or (N, H, W, 1), got shape {x.shape}.")
+    footprint = (1, width, width)
+    return ndimage.grey_dilation(x, size=footprint) - ndimage.grey_erosion(x, size=footprint)
+
+
+def match_colour_moments(images: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Translate colours alone: map each channel's mean and standard deviation from ``source``'s to ``target``'s.
+
+    ``x -> mu_t + sd_t (x - mu_s) / sd_s`` per channel, with the statistics of the two (unpaired) image sets,
+    clipped to [0, 1]. A baseline translation that needs no training and no pairs.
+    """
+    axes = tuple(range(np.ndim(source) - 1))
+    mu_s, sd_s = np.mean(source, axis=axes), np.std(source, axis=axes)
+    mu_t, sd_t = np.mean(target, axis=axes), np.std(target, axis=axes)
+    if np.any(sd_s == 0):
+        raise ValueError("A channel of the source images is constant; its colours cannot be rescaled.")
+    return np.clip(mu_t + sd_t * (np.asarray(images) - mu_s) / sd_s, 0.0, 1.0).astype(np.float32)
+
+
+def load_outline_domains(dataset: str = "mnist", size: int = 32, train_size: int | None = None,
+                         test_size: int = 1_000, seed: int = 0) -> TranslationDomains:
+    """Images of ``dataset`` (A: digits or garments) and their outline drawings (B, :func:`outline`), unpaired.
+
+    The training images (``load_dataset``'s train and validation sets together) are shuffled with ``seed``
+    and split in two *disjoint* halves: A shows the images of the first half, B the outlines of the second,
+    so no image appears in both and training is truly unpaired. ``train_size`` keeps at most that many
+    images per domain. The first ``test_size`` test images give the paired test set (each image and its
+    outline). Labels come along (``labels_a``, ``labels_b``, ``test_labels``) to train one classifier per
+    domain and check that a translation keeps the class. Images are padded from 28 to ``size`` pixels (a
+    power of two for the U-Net) before their outlines are taken; shape ``(N, size, size, 1)``. Raises
+    :class:`UnknownDataset` for a name :func:`load_dataset` does not know.
+    """
+    source = load_dataset(dataset, seed=seed)
+    x = np.concatenate([source.x_train, source.x_valid])
+    y = np.concatenate([source.y_train, source.y_valid])
+    if not 0 < test_size <= len(source.x_test):
+        raise ValueError(f"test_size is between 1 and {len(source.x_test)}, got {test_size}.")
+    order = np.random.default_rng(seed).permutation(len(x))
+    half = len(x) // 2
+    first, second = order[:half], order[half:]
+    if train_size is not None:
+        if train_size < 1:
+            raise ValueError(f"train_size must be positive, got {train_size}.")
+        first, second = first[:train_size], second[:train_size]
+
+    def prepare(images: np.ndarray) -> np.ndarray:
+        return pad_to(images, size)[..., None].astype(np.float32)
+
+    test = source.x_test[:test_size]
+    test_labels = source.y_test[:test_size]
+    return TranslationDomains(
+        name=source.name, style_a="digits" if source.name == "mnist" else "garments", style_b="outlines",
+        train_a=prepare(x[first]), train_b=outline(prepare(x[second])),
+        test_a=prepare(test), test_b=outline(prepare(test)),
+        test_names=tuple(source.class_names[k] for k in test_labels),
+        source=f"{source.source}; outlines are 3x3 morphological gradients; {size}x{size} pixels",
+        labels_a=y[first], labels_b=y[second], test_labels=test_labels, class_names=source.class_names,
     )
 
 

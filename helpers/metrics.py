@@ -36,12 +36,17 @@ def psnr(reference: np.ndarray, images: np.ndarray, max_value: float = 1.0) -> f
 
 
 def small_cnn_classifier(num_classes: int = 10, input_shape: tuple[int, ...] = (28, 28)):
-    """A small convolutional classifier for 28x28 greyscale images (about 99% on MNIST, 90% on Fashion-MNIST)."""
+    """A small convolutional classifier for greyscale images, ``(H, W)`` or ``(H, W, 1)``.
+
+    About 99% on MNIST and 90% on Fashion-MNIST at 28x28.
+    """
     import keras
 
+    if len(input_shape) not in (2, 3) or (len(input_shape) == 3 and input_shape[-1] != 1):
+        raise ValueError(f"The classifier takes greyscale images (H, W) or (H, W, 1), got shape {input_shape}.")
     return keras.Sequential([
         keras.Input(input_shape),
-        keras.layers.Reshape((28, 28, 1)),
+        keras.layers.Reshape((input_shape[0], input_shape[1], 1)),
         keras.layers.Conv2D(32, 3, activation="relu", padding="same"),
         keras.layers.MaxPooling2D(2),
         keras.layers.Conv2D(64, 3, activation="relu", padding="same"),
@@ -199,3 +204,34 @@ def mode_coverage(samples: np.ndarray, modes: int = 8, radius: float = 2.0, std:
     counts = np.bincount(nearest[good], minlength=modes)
     covered = int(np.sum(counts >= max(1.0, min_share * len(samples))))
     return covered, float(np.mean(good))
+
+
+def retrieval_ranks(queries: np.ndarray, candidates: np.ndarray, group_size: int = 100, seed: int = 0) -> np.ndarray:
+    """For each query ``i``, the rank of its true counterpart ``candidates[i]`` among ``group_size`` candidates.
+
+    The candidates of query ``i`` are ``candidates[i]`` and ``group_size - 1`` others drawn at random (with
+    ``seed``) from the rest; they are ranked by Euclidean distance to the query over all pixels (or feature
+    values). Rank 0 means the true counterpart is the nearest. Ties count against the query: the rank is the
+    number of other candidates at least as near as the true one, so a constant query gets the worst rank.
+    """
+    q = np.asarray(queries, dtype=np.float64).reshape(len(queries), -1)
+    c = np.asarray(candidates, dtype=np.float64).reshape(len(candidates), -1)
+    if q.shape != c.shape:
+        raise ValueError(f"queries and candidates are pairs and need the same shape, got {np.shape(queries)} "
+                         f"and {np.shape(candidates)}.")
+    if not 2 <= group_size <= len(q):
+        raise ValueError(f"group_size is between 2 and the number of pairs ({len(q)}), got {group_size}.")
+    rng = np.random.default_rng(seed)
+    ranks = np.empty(len(q), dtype=np.int64)
+    for i in range(len(q)):
+        others = rng.choice(len(q) - 1, group_size - 1, replace=False)
+        others += others >= i  # skip the true counterpart
+        distances = np.sum((c[others] - q[i]) ** 2, axis=1)
+        ranks[i] = int(np.sum(distances <= np.sum((c[i] - q[i]) ** 2)))
+    return ranks
+
+
+def retrieval_top1(queries: np.ndarray, candidates: np.ndarray, group_size: int = 100, seed: int = 0) -> float:
+    """Share of queries whose true counterpart is the nearest of its ``group_size`` candidates (see
+    :func:`retrieval_ranks`); chance is ``1 / group_size``."""
+    return float(np.mean(retrieval_ranks(queries, candidates, group_size, seed) == 0))

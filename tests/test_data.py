@@ -187,6 +187,50 @@ def test_emoji_domains_are_unpaired_in_training_and_paired_in_the_test_set():
         data.load_emoji_domains(16, style_a="google", style_b="google")
 
 
+@pytest.mark.skipif(not _emoji_installed(), reason="npm emoji-datasource-google/-twitter not installed (make setup)")
+def test_emoji_training_pairs_and_categories():
+    cats = ("Smileys & Emotion", "Food & Drink")
+    d = data.load_emoji_domains(16, categories=cats, test_size=10, max_emoji=60, seed=2, paired=True)
+    assert d.pairs_a.shape == d.pairs_b.shape == (50, 16, 16, 3)
+    # the pairs are the training emoji in both styles: A's half first, then B's half
+    np.testing.assert_array_equal(d.pairs_a[:len(d.train_a)], d.train_a)
+    np.testing.assert_array_equal(d.pairs_b[len(d.train_a):], d.train_b)
+    assert d.class_names == cats and set(np.unique(np.r_[d.labels_a, d.labels_b, d.test_labels])) <= {0, 1}
+    assert len(d.labels_a) == len(d.train_a) and len(d.test_labels) == 10
+    assert data.load_emoji_domains(16, categories=cats, test_size=10, max_emoji=60, seed=2).pairs_a is None
+
+
+def test_outline_is_the_morphological_gradient():
+    x = np.zeros((1, 7, 7), np.float32)
+    x[0, 2:5, 2:5] = 1.0  # a 3x3 white square
+    edge = data.outline(x)
+    assert edge.shape == x.shape and edge[0, 3, 3] == 0.0  # flat inside
+    assert edge[0, 0, 0] == 0.0 and edge[0, 1, 1] == 1.0 and edge[0, 2, 2] == 1.0  # background, ring, border
+    np.testing.assert_array_equal(data.outline(x[..., None])[..., 0], edge)
+    with pytest.raises(ValueError, match="greyscale"):
+        data.outline(np.zeros((1, 7, 7, 3)))
+
+
+def test_outline_domains_are_disjoint_halves_with_known_test_pairs(monkeypatch):
+    monkeypatch.setenv("GENBOOK_OFFLINE", "1")
+    d = data.load_outline_domains("fashion_mnist", train_size=300, test_size=40, seed=3)
+    assert d.train_a.shape == d.train_b.shape == (300, 32, 32, 1) and d.test_a.shape == (40, 32, 32, 1)
+    np.testing.assert_array_equal(d.test_b, data.outline(d.test_a))  # the outlines of the padded garments
+    fashion = data.load_dataset("fashion_mnist", validation_size=1, seed=3)
+    pool_x = np.concatenate([fashion.x_train, fashion.x_valid])
+    pool_y = np.concatenate([fashion.y_train, fashion.y_valid])
+    index = {row.tobytes(): i for i, row in enumerate(pool_x.reshape(len(pool_x), -1))}
+    a_ids = [index[img[2:30, 2:30, 0].tobytes()] for img in d.train_a]  # every garment is a training image
+    np.testing.assert_array_equal(d.labels_a, pool_y[a_ids])  # with its own label
+    outlines_of_a = {row.tobytes() for row in data.outline(d.train_a).reshape(300, -1)}
+    assert not outlines_of_a & {row.tobytes() for row in d.train_b.reshape(300, -1)}  # no garment in both domains
+    assert d.test_labels.shape == (40,) and d.test_names[0] == d.class_names[d.test_labels[0]]
+    with pytest.raises(ValueError, match="test_size"):
+        data.load_outline_domains("fashion_mnist", test_size=0)
+    with pytest.raises(data.UnknownDataset):
+        data.load_outline_domains("cifar")
+
+
 def test_missing_emoji_names_the_npm_package(tmp_path, monkeypatch):
     monkeypatch.setenv("GENBOOK_DATA_DIR", str(tmp_path))
     with pytest.raises(data.DatasetUnavailable, match="emoji-datasource-google@16.0.0"):
@@ -235,3 +279,14 @@ def test_growing_gan_images_fall_back_to_padded_fashion_mnist(monkeypatch, capsy
     assert flat.shape == (3, 32, 32, 1) and capsys.readouterr().out == ""
     with pytest.raises(data.UnknownDataset, match="'celeba' or 'fashion_mnist'"):
         data.growing_gan_images("ffhq", 64, 3, grey)
+
+
+def test_match_colour_moments_maps_channel_statistics():
+    rng = np.random.default_rng(0)
+    source = rng.uniform(0.2, 0.4, size=(20, 4, 4, 3)).astype(np.float32)
+    target = rng.uniform(0.5, 0.9, size=(30, 4, 4, 3)).astype(np.float32)
+    out = data.match_colour_moments(source, source, target)
+    np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), target.mean(axis=(0, 1, 2)), atol=1e-5)
+    np.testing.assert_allclose(out.std(axis=(0, 1, 2)), target.std(axis=(0, 1, 2)), atol=1e-5)
+    with pytest.raises(ValueError, match="constant"):
+        data.match_colour_moments(source, np.ones_like(source), target)

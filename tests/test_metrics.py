@@ -157,3 +157,46 @@ def test_mode_coverage_counts_modes_and_good_samples():
         mode_coverage(ring, min_share=-0.1)
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         mode_coverage(np.zeros((3, 3)))
+
+
+def test_retrieval_ranks_find_true_pairs_and_count_ties_against_the_query():
+    from helpers.metrics import retrieval_ranks, retrieval_top1
+
+    rng = np.random.default_rng(0)
+    b = rng.uniform(size=(50, 4, 4, 3))
+    assert retrieval_top1(b + 0.001, b, group_size=20) == 1.0  # near copies find their pair
+    ranks = retrieval_ranks(np.zeros_like(b), np.zeros_like(b), group_size=20)
+    np.testing.assert_array_equal(ranks, 19)  # all tied: the worst rank
+    shuffled = retrieval_ranks(b[::-1], b, group_size=10)  # a wrong pairing is mostly not found
+    assert np.mean(shuffled == 0) < 0.5
+    assert ranks.min() >= 0 and shuffled.max() <= 9
+
+
+def test_retrieval_ranks_are_seeded_and_never_draw_the_true_pair_twice():
+    from helpers.metrics import retrieval_ranks
+
+    rng = np.random.default_rng(1)
+    b = rng.normal(size=(30, 5))
+    q = b + rng.normal(scale=1.0, size=b.shape)
+    np.testing.assert_array_equal(retrieval_ranks(q, b, 10, seed=3), retrieval_ranks(q, b, 10, seed=3))
+    # with every candidate in the group, the rank is the number of others at least as near
+    full = retrieval_ranks(q, b, group_size=30)
+    d = ((q[:, None] - b[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(full, (d <= np.diag(d)[:, None]).sum(1) - 1)
+
+
+def test_retrieval_bad_input():
+    from helpers.metrics import retrieval_ranks
+
+    with pytest.raises(ValueError, match="same shape"):
+        retrieval_ranks(np.zeros((5, 3)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="group_size"):
+        retrieval_ranks(np.zeros((5, 3)), np.zeros((5, 3)), group_size=6)
+
+
+def test_small_cnn_classifier_takes_padded_images_and_refuses_colour():
+    from helpers.metrics import small_cnn_classifier
+
+    assert small_cnn_classifier(10, (32, 32, 1)).output_shape == (None, 10)
+    with pytest.raises(ValueError, match="greyscale"):
+        small_cnn_classifier(10, (32, 32, 3))

@@ -42,6 +42,14 @@ smoke() {
   $BIN/python tools/smoke.py --out _build/smoke
 }
 
+compat_newest() {
+  # Every notebook in smoke mode (with smoke.py's time limits) in a fresh environment of the newest releases,
+  # helpers installed by the notebooks' own %pip line from a tagged clone (tools/compat.py). DESIGN.md's
+  # stage 10; the oldest environment takes as long again and runs in `make compat`.
+  rm -rf _build/compat
+  $BIN/python tools/compat.py newest --out _build/compat
+}
+
 total_start=$SECONDS
 stage setup make --no-print-directory setup
 if [ "$failed" -gt 0 ]; then echo "setup failed; stopping"; echo "pipeline: 0 passed, 1 failed"; exit 1; fi
@@ -54,6 +62,7 @@ stage check-outputs $BIN/python tools/check_outputs.py
 stage book book
 stage browser $BIN/python tools/check_book.py
 stage student student
+stage compat-newest compat_newest
 
 echo; echo "=== summary ($((SECONDS - total_start)) s in all)"
 printf '%s\n' "${summary[@]}"
