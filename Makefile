@@ -13,10 +13,10 @@ export GENBOOK_DATA_DIR := $(DATA_DIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup data book check-book test execute lab student lint unit smoke nbval check-outputs release check-release compat bench clean
+.PHONY: help setup data book check-book test execute lab student lint unit smoke nbval check-outputs preflight release check-release compat bench clean
 
 help:
-	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student lint unit smoke nbval check-outputs release VERSION=... check-release compat bench clean"
+	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student lint unit smoke preflight nbval check-outputs release VERSION=... check-release compat bench clean"
 
 ## setup: virtual environment with the pinned packages, and the offline data (idempotent)
 setup: $(VENV)/.installed data
@@ -65,6 +65,10 @@ unit: $(VENV)/.installed
 
 smoke: setup
 	GENBOOK_OFFLINE=1 $(BIN)/python tools/smoke.py
+
+## preflight: every notebook at full mode's shapes and smoke's amounts, with its time and peak memory
+preflight: setup
+	GENBOOK_OFFLINE=1 $(BIN)/python tools/smoke.py --mode preflight
 
 nbval: setup
 	GENBOOK_OFFLINE=1 GENBOOK_MODE=smoke $(BIN)/python -m pytest --nbval-lax notebooks/ -q -p no:cacheprovider

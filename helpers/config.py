@@ -5,7 +5,7 @@ the notebook does; the budget table below is the one place where those amounts l
 
 Environment variables (all optional):
 
-``GENBOOK_MODE``            overrides the notebook's ``MODE`` (``smoke``, ``book`` or ``full``)
+``GENBOOK_MODE``            overrides the notebook's ``MODE`` (``smoke``, ``book``, ``full`` or ``preflight``)
 ``GENBOOK_OFFLINE``         ``1``: never try to download, use the packaged offline copies
 ``GENBOOK_DATA_DIR``        where offline data packages live (default ``~/.cache/genbook/data``)
 ``GENBOOK_CACHE_DIR``       cached classifiers and other artefacts (default ``~/.cache/genbook/cache``)
@@ -25,10 +25,14 @@ from typing import Any
 MODES: tuple[str, ...] = ("smoke", "book", "full")
 """The run modes, from cheapest to most expensive."""
 
+PREFLIGHT = "preflight"
+"""A CI check of ``full`` mode: its budget with the amounts of ``smoke`` (see :data:`PREFLIGHT_AMOUNTS`)."""
+
 MODE_HELP = {
     "smoke": "CI: tiny budgets, every code path runs once (under a minute per notebook)",
     "book": "the committed outputs: a few minutes per notebook on a 2-core CPU",
     "full": "a Colab GPU: up to about 45 minutes per notebook, aiming at published quality",
+    PREFLIGHT: "CI: full mode's shapes and paths at smoke's amounts, with stand-in data where full downloads",
 }
 
 
@@ -174,6 +178,31 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+# The budget entries that are *amounts* (epochs, steps, sample and data sizes, how many runs): the preflight
+# takes them from smoke. Every other entry is a *shape* (image sizes, widths, batch sizes, data sets, model
+# variants) and the preflight keeps full mode's value, so an entry a chapter adds is exercised at its full
+# value until it is listed here.
+PREFLIGHT_AMOUNTS: dict[str, frozenset[str]] = {chapter: frozenset(keys) for chapter, keys in {
+    "ch00": ("n_show",),
+    "ch01": ("cloud_epochs", "train_size", "ae_epochs"),
+    "ch02": ("train_size", "epochs", "greedy_epochs", "tsne_points", "n_labels", "n_seeds", "clf_epochs"),
+    "ch03": ("train_size", "epochs", "test_size"),
+    "ch04": ("train_size", "epochs", "sparse_epochs", "clf_epochs", "sweep_epochs"),
+    "ch05": ("train_size", "epochs", "epochs_2d", "ae_epochs"),
+    "ch06": ("train_size", "epochs", "cvae_epochs", "iw_images", "clf_epochs", "repeats", "ex_epochs"),
+    "ch07": ("train_size", "epochs", "resume_at", "classic_steps", "speed_steps", "clf_epochs", "fid_n", "ring_steps",
+             "ring_seeds"),
+    "ch08": ("train_size", "epochs", "cgan_epochs", "clf_epochs", "fid_n", "share_n", "pool_n"),
+    "ch09": ("train_size", "epochs", "clf_epochs", "monitor_every", "monitor_n", "fid_n", "norm_n", "ex_steps",
+             "ex_images"),
+    "ch10": ("max_emoji", "epochs", "n_show", "paired_epochs", "retrieval_group", "outline_train", "outline_test",
+             "outline_classifier_epochs", "outline_epochs", "outline_steps_per_epoch"),
+    "ch11": ("steps", "every", "sweep_steps", "fast_crops", "fast_epochs", "sweep_weights"),
+    "ch12": ("train_size", "fade_epochs", "stable_epochs", "clf_size", "clf_epochs", "fid_n"),
+    "ch13": ("train_size", "epochs", "clf_size", "clf_epochs", "mix_pairs", "fid_n"),
+}.items()}
+
+
 @dataclass(frozen=True)
 class Settings:
     """What ``setup`` resolved: the mode, the seed and this chapter's budget."""
@@ -243,22 +272,31 @@ def resolve_mode(mode: str = "auto") -> str:
     chosen = (env or mode or "auto").strip().lower()
     if chosen == "auto":
         return "full" if gpu_available() else "book"
-    if chosen not in MODES:
+    if chosen not in MODE_HELP:
         source = "GENBOOK_MODE" if env else "MODE"
         raise ModeError(
             f"Unknown run mode {chosen!r} (from {source}). Use one of: auto, "
-            + ", ".join(MODES) + ". " + "; ".join(f"{m}: {h}" for m, h in MODE_HELP.items())
+            + ", ".join(MODE_HELP) + ". " + "; ".join(f"{m}: {h}" for m, h in MODE_HELP.items())
         )
     return chosen
 
 
 def budget(chapter: str, mode: str) -> MappingProxyType:
-    """The read-only budget of ``chapter`` in ``mode``."""
+    """The read-only budget of ``chapter`` in ``mode``; for the preflight, full's with smoke's amounts."""
     if chapter not in BUDGETS:
         raise KeyError(f"No budget for chapter {chapter!r}; known chapters: {', '.join(sorted(BUDGETS))}")
-    if mode not in MODES:
-        raise ModeError(f"Unknown run mode {mode!r}; use one of {', '.join(MODES)}")
+    if mode not in MODE_HELP:
+        raise ModeError(f"Unknown run mode {mode!r}; use one of {', '.join(MODE_HELP)}")
+    if mode == PREFLIGHT:
+        rows, amounts = BUDGETS[chapter], PREFLIGHT_AMOUNTS.get(chapter, frozenset())
+        return MappingProxyType({key: rows["smoke" if key in amounts else "full"][key] for key in rows["full"]})
     return MappingProxyType(dict(BUDGETS[chapter][mode]))
+
+
+def preflight() -> bool:
+    """Whether this run is the preflight of full mode (``GENBOOK_MODE=preflight``): data that full mode
+    downloads is replaced by stand-ins of the same shape."""
+    return os.environ.get("GENBOOK_MODE", "").strip().lower() == PREFLIGHT
 
 
 def set_seed(seed: int = 42, deterministic: bool | None = None) -> None:

@@ -298,8 +298,12 @@ def load_faces(side: int = 64, n: int = 50_000) -> np.ndarray:
 
     CelebA comes from ``tensorflow_datasets`` (``celeb_a``), which downloads it on first use. Raises
     :class:`DatasetUnavailable`, saying why, when offline, when ``tensorflow_datasets`` is missing or when
-    the download fails (its host often refuses automated downloads).
+    the download fails (its host often refuses automated downloads). In the preflight of full mode
+    (``config.preflight()``) it returns :func:`stand_in_images` of the same shape instead, and says so.
     """
+    if config.preflight():
+        print(f"preflight: {n} stand-in images of CelebA's shape ({side}x{side}x3) instead of downloading CelebA")
+        return stand_in_images(n, side, 3)
     if config.offline():
         raise DatasetUnavailable("CelebA has to be downloaded and GENBOOK_OFFLINE is set; unset it on a machine "
                                  "with internet access (Colab), or train on Fashion-MNIST instead.")
@@ -319,6 +323,27 @@ def load_faces(side: int = 64, n: int = 50_000) -> np.ndarray:
         raise DatasetUnavailable(f"CelebA could not be downloaded ({type(err).__name__}: {str(err)[:200]}).") from err
 
 
+def stand_in_images(n: int, side: int, channels: int = 3, seed: int = 0) -> np.ndarray:
+    """``n`` smooth random images in [0, 1], ``(n, side, side, channels)``: stand-ins of a data set's shape.
+
+    Each image is a few random Gaussian blobs, so the images have structure at several scales (not white
+    noise) and a model's code paths, shapes and memory can be checked without the real data.
+    """
+    if n < 1 or side < 1 or channels < 1:
+        raise ValueError(f"stand_in_images needs positive n, side and channels, got {n}, {side}, {channels}.")
+    rng = np.random.default_rng(seed)
+    grid = (np.arange(side, dtype=np.float32) + 0.5) / side
+    images = np.zeros((n, side, side, channels), np.float32)
+    for _ in range(4):
+        centre = rng.uniform(0.1, 0.9, size=(n, 2)).astype(np.float32)
+        width = rng.uniform(0.05, 0.3, size=(n, 1, 1)).astype(np.float32)
+        colour = rng.uniform(0.0, 1.0, size=(n, 1, 1, channels)).astype(np.float32)
+        rows = (grid[None, :, None] - centre[:, 0, None, None]) ** 2
+        dist = rows + (grid[None, None, :] - centre[:, 1, None, None]) ** 2
+        images += colour * np.exp(-dist / (2 * width**2))[..., None]
+    return np.clip(images, 0.0, 1.0)
+
+
 def growing_gan_images(dataset: str, resolution: int, n: int, fallback: np.ndarray) -> tuple[np.ndarray, str]:
     """The training images of the progressive and style-based GANs, in [0, 1], and a description.
 
@@ -331,7 +356,10 @@ def growing_gan_images(dataset: str, resolution: int, n: int, fallback: np.ndarr
         raise UnknownDataset(f"Unknown data set {dataset!r} for the growing GANs: use 'celeba' or 'fashion_mnist'.")
     if key == "celeba":
         try:
-            return load_faces(resolution, n), f"CelebA faces, {resolution}x{resolution}"
+            faces = load_faces(resolution, n)
+            if config.preflight():
+                return faces, f"preflight stand-ins of CelebA faces, {resolution}x{resolution}"
+            return faces, f"CelebA faces, {resolution}x{resolution}"
         except DatasetUnavailable as err:
             print(f"{err}\nFalling back to Fashion-MNIST padded to 32x32.")
     x = pad_to(np.asarray(fallback[:n], dtype="float32"), 32)

@@ -146,3 +146,33 @@ def test_progress_outside_a_kernel_follows_the_terminal(monkeypatch):
 
     monkeypatch.setattr(sys, "stdout", Terminal())
     assert config.progress_verbose() == 1
+
+
+def test_preflight_keeps_full_shapes_and_takes_smoke_amounts():
+    assert set(config.PREFLIGHT_AMOUNTS) == set(config.BUDGETS)  # every chapter says which entries are amounts
+    for chapter, rows in config.BUDGETS.items():
+        amounts = config.PREFLIGHT_AMOUNTS[chapter]
+        assert amounts <= set(rows["full"]), (chapter, sorted(amounts - set(rows["full"])))  # no stale names
+        pre = config.budget(chapter, config.PREFLIGHT)
+        assert set(pre) == set(rows["full"])
+        for key, value in pre.items():
+            assert value == rows["smoke" if key in amounts else "full"][key], (chapter, key)
+    pre = config.budget("ch13", config.PREFLIGHT)
+    assert pre["resolution"] == 64 and pre["channels"] == [256, 256, 128, 64, 32] and pre["dataset"] == "celeba"
+    assert pre["train_size"] == config.BUDGETS["ch13"]["smoke"]["train_size"]
+
+
+def test_an_entry_not_declared_an_amount_runs_at_its_full_value(monkeypatch):
+    rows = {mode: {**config.BUDGETS["ch10"][mode], "new_width": width}
+            for mode, width in zip(config.MODES, (8, 16, 64), strict=True)}
+    monkeypatch.setitem(config.BUDGETS, "ch10", rows)
+    assert config.budget("ch10", config.PREFLIGHT)["new_width"] == 64
+
+
+def test_preflight_mode_is_chosen_by_the_environment(monkeypatch):
+    monkeypatch.setenv("GENBOOK_MODE", "preflight")
+    assert config.resolve_mode("book") == config.PREFLIGHT and config.preflight()
+    monkeypatch.setenv("GENBOOK_MODE", "full")
+    assert not config.preflight()
+    with pytest.raises(config.ModeError, match="preflight"):
+        config.budget("ch01", "turbo")

@@ -290,3 +290,21 @@ def test_match_colour_moments_maps_channel_statistics():
     np.testing.assert_allclose(out.std(axis=(0, 1, 2)), target.std(axis=(0, 1, 2)), atol=1e-5)
     with pytest.raises(ValueError, match="constant"):
         data.match_colour_moments(source, np.ones_like(source), target)
+
+
+def test_stand_in_images_have_the_shape_asked_for_and_are_seeded():
+    x = data.stand_in_images(6, 16, 3, seed=1)
+    assert x.shape == (6, 16, 16, 3) and x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    assert x.std() > 0.05  # structured images, not a constant
+    np.testing.assert_array_equal(x, data.stand_in_images(6, 16, 3, seed=1))
+    with pytest.raises(ValueError, match="positive"):
+        data.stand_in_images(0, 16)
+
+
+def test_faces_in_the_preflight_are_stand_ins_of_celeba_shape(monkeypatch, capsys):
+    monkeypatch.setenv("GENBOOK_MODE", "preflight")
+    faces = data.load_faces(64, n=3)
+    assert faces.shape == (3, 64, 64, 3)
+    assert "stand-in" in capsys.readouterr().out
+    x, source = data.growing_gan_images("celeba", 64, 3, fallback=np.zeros((3, 28, 28)))
+    assert x.shape == (3, 64, 64, 3) and "CelebA" in source

@@ -213,6 +213,33 @@ def test_execute_draws_figures_inline_whatever_the_callers_backend(tmp_path, mon
     assert check_outputs.problems(path, expected_mode="book") == []
 
 
+def test_preflight_runs_each_notebook_alone_and_reports_its_mode_and_peak_memory(tmp_path, capsys):
+    import smoke
+
+    code = "import os\nprint(os.environ['GENBOOK_MODE'])\nblock = b'x' * (300 * 2**20)"  # 300 MiB written
+    nb = new_notebook(cells=[new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    assert smoke.main(["--mode", "preflight", "--out", str(tmp_path / "out"), str(path)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "probe.ipynb" in x)
+    assert int(line.rsplit("peak kernel memory ", 1)[1].split()[0]) >= 300
+    done = nbformat.read(tmp_path / "out" / "probe.ipynb", as_version=4)
+    assert done.cells[0].outputs[0]["text"].strip() == "preflight"
+    assert done.metadata[STAMP_KEY]["mode"] == "preflight"
+
+
+def test_a_failing_notebook_fails_the_preflight(tmp_path, capsys):
+    import smoke
+
+    nb = new_notebook(cells=[new_code_cell("raise ValueError('full-mode shape bug')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    assert smoke.main(["--mode", "preflight", "--out", str(tmp_path / "out"), str(path)]) == 1
+    assert "full-mode shape bug" in capsys.readouterr().out
+
+
 def _glued(name, text):
     return new_output("display_data", data={"application/papermill.record/text/plain": text},
                       metadata={"scrapbook": {"mime_prefix": "application/papermill.record/", "name": name}})

@@ -13,6 +13,7 @@ import datetime as dt
 import importlib.metadata as md
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -75,10 +76,15 @@ def execute(path: Path, mode: str, output: Path | None = None, fresh: bool = Tru
     return seconds
 
 
+def peak_kernel_memory_mb() -> float:
+    """The peak resident memory of the largest child process so far (the notebook kernel), in MiB (Linux)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--mode", default="book", choices=["smoke", "book", "full"])
+    parser.add_argument("--mode", default="book", choices=["smoke", "book", "full", "preflight"])
     parser.add_argument("--output-dir", type=Path, help="write executed copies here instead of in place")
     parser.add_argument("--keep-checkpoints", action="store_true", help="reuse checkpoints from earlier runs")
     args = parser.parse_args(argv)
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             args.output_dir.mkdir(parents=True, exist_ok=True)
             out = args.output_dir / nb.name
         seconds = execute(nb, args.mode, out, fresh=not args.keep_checkpoints)
-        print(f"{nb.name}: {args.mode} mode, {seconds:.1f} s")
+        print(f"{nb.name}: {args.mode} mode, {seconds:.1f} s, peak kernel memory {peak_kernel_memory_mb():.0f} MiB")
     return 0
 
 

@@ -42,6 +42,13 @@ smoke() {
   $BIN/python tools/smoke.py --out _build/smoke
 }
 
+preflight() {
+  # DESIGN.md's stage 9: every notebook at full mode's shapes with smoke's amounts (helpers.config.PREFLIGHT_AMOUNTS),
+  # stand-ins where full mode downloads; each notebook's time and kernel peak memory is printed.
+  rm -rf _build/preflight
+  $BIN/python tools/smoke.py --mode preflight --out _build/preflight
+}
+
 compat_newest() {
   # Every notebook in smoke mode (with smoke.py's time limits) in a fresh environment of the newest releases,
   # helpers installed by the notebooks' own %pip line from a tagged clone (tools/compat.py). DESIGN.md's
@@ -62,6 +69,7 @@ stage check-outputs $BIN/python tools/check_outputs.py
 stage book book
 stage browser $BIN/python tools/check_book.py
 stage student student
+stage preflight preflight
 stage compat-newest compat_newest
 
 echo; echo "=== summary ($((SECONDS - total_start)) s in all)"

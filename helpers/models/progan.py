@@ -320,7 +320,7 @@ class FadeIn(keras.callbacks.Callback):
 def fit_progressive(model: ProGAN, x: np.ndarray, *, fade_epochs: Sequence[float], stable_epochs: Sequence[int],
                     batch_size: int | Sequence[int] = 64, name: str = "progan",
                     callbacks: Callable[[int], Sequence[keras.callbacks.Callback]] | None = None,
-                    on_stage_end: Callable[[int], Any] | None = None, verbose: int | str = 2,
+                    on_stage_end: Callable[[int], Any] | None = None, verbose: int | str | None = None,
                     **fit_kwargs: Any) -> list[dict[str, list[float]]]:
     """Grow ``model`` stage by stage: per stage a fade-in of ``fade_epochs[k]`` epochs, then stabilisation.
 
@@ -328,8 +328,9 @@ def fit_progressive(model: ProGAN, x: np.ndarray, *, fade_epochs: Sequence[float
     :func:`helpers.training.fit_or_load` under the name ``<name>_<side>x<side>``, so every finished stage is
     a checkpoint (of *all* weights) and an interrupted run resumes where it stopped. ``callbacks(stage)``
     gives extra callbacks per stage; ``on_stage_end(stage)`` runs after each stage, trained or loaded (the model
-    then is as it was at the end of that stage, e.g. for samples at every resolution). Returns one history
-    per stage.
+    then is as it was at the end of that stage, e.g. for samples at every resolution). ``verbose=None`` is
+    ``fit_or_load``'s default: a live progress bar in Jupyter and Colab, one line per epoch headless. Returns
+    one history per stage.
     """
     from helpers import training
 

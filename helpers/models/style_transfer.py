@@ -37,10 +37,11 @@ class VGGPreprocess(keras.layers.Layer):
 
 
 def vgg19_weights(weights: str | None = "auto") -> str | None:
-    """``"imagenet"`` when it can be downloaded, ``None`` (random weights) offline; ``"auto"`` decides."""
+    """``"imagenet"`` when it can be downloaded, ``None`` (random weights) offline and in the preflight (the same
+    network, a stand-in for the download); ``"auto"`` decides."""
     if weights != "auto":
         return weights
-    return None if config.offline() else "imagenet"
+    return None if config.offline() or config.preflight() else "imagenet"
 
 
 def feature_extractor(style_layers: Sequence[str] = STYLE_LAYERS, content_layers: Sequence[str] = CONTENT_LAYERS,

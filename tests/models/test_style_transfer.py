@@ -108,3 +108,15 @@ def test_losses_of_identical_images_are_zero(extractor):
     assert float(losses.content_loss(content[0], content[0])) == pytest.approx(0.0, abs=1e-7)
     grams = [losses.gram_matrix(f) for f in style]
     assert float(losses.style_loss(style, grams)) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_vgg_weights_are_random_offline_and_in_the_preflight(monkeypatch):
+    from helpers.models.style_transfer import vgg19_weights
+
+    monkeypatch.delenv("GENBOOK_OFFLINE", raising=False)
+    monkeypatch.setenv("GENBOOK_MODE", "preflight")
+    assert vgg19_weights("auto") is None
+    monkeypatch.setenv("GENBOOK_MODE", "full")
+    assert vgg19_weights("auto") == "imagenet" and vgg19_weights(None) is None
+    monkeypatch.setenv("GENBOOK_OFFLINE", "1")
+    assert vgg19_weights("auto") is None
