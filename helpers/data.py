@@ -500,6 +500,9 @@ def load_emoji_domains(size: int = 32, categories: tuple[str, ...] | None = None
         return np.stack([_load_rgba_on_white(images[style] / e["image"], size) for e in items]).astype(np.float32)
 
     pairs = {s: load(train, s) for s in (style_a, style_b)} if paired else {}
+    # The unpaired halves are slices of the pairs when those were loaded (each PNG is read once).
+    train_a = pairs[style_a][:half] if paired else load(train[:half], style_a)
+    train_b = pairs[style_b][half:] if paired else load(train[half:], style_b)
     class_names = tuple(categories) if categories is not None else tuple(known)
 
     def labels(items):
@@ -507,7 +510,7 @@ def load_emoji_domains(size: int = 32, categories: tuple[str, ...] | None = None
 
     return TranslationDomains(
         name="emoji", style_a=style_a, style_b=style_b,
-        train_a=load(train[:half], style_a), train_b=load(train[half:], style_b),
+        train_a=train_a, train_b=train_b,
         test_a=load(test, style_a), test_b=load(test, style_b),
         test_names=tuple(e["name"].lower() for e in test),
         source=f"npm emoji-datasource-{style_a} and -{style_b} {EMOJI_VERSION}, {size}x{size} pixels",

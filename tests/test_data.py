@@ -197,7 +197,10 @@ def test_emoji_training_pairs_and_categories():
     np.testing.assert_array_equal(d.pairs_b[len(d.train_a):], d.train_b)
     assert d.class_names == cats and set(np.unique(np.r_[d.labels_a, d.labels_b, d.test_labels])) <= {0, 1}
     assert len(d.labels_a) == len(d.train_a) and len(d.test_labels) == 10
-    assert data.load_emoji_domains(16, categories=cats, test_size=10, max_emoji=60, seed=2).pairs_a is None
+    plain = data.load_emoji_domains(16, categories=cats, test_size=10, max_emoji=60, seed=2)
+    assert plain.pairs_a is None  # the same unpaired halves, read without the pairs
+    np.testing.assert_array_equal(plain.train_a, d.train_a)
+    np.testing.assert_array_equal(plain.train_b, d.train_b)
 
 
 def test_outline_is_the_morphological_gradient():
