@@ -141,6 +141,11 @@ def _as_float(value) -> float | None:
     return float(array.reshape(()))
 
 
+def _versus_mean(mse: float, baseline: float) -> str:
+    """Words comparing a reconstruction error with the mean image's: 'hardly better than' or 'worse than'."""
+    return "worse than" if mse > baseline else "hardly better than"
+
+
 def _mean_image_mse(x) -> float:
     """The MSE of answering the mean image every time: a trained model must do much better."""
     x = np.asarray(x, dtype=np.float64)
@@ -443,8 +448,8 @@ def check_deeper_autoencoder(deeper, x_test, reference_mse: float | None = None,
     if reference_mse is not None:
         message += f" (the one-hidden-layer model: {float(reference_mse):.5f})"
     if mse > 0.5 * baseline:
-        message += (f". That is hardly better than always drawing the mean image ({baseline:.4f}): the model has had "
-                    "little or no training (in book mode it trains for settings['epochs'] epochs)")
+        message += (f". That is {_versus_mean(mse, baseline)} always drawing the mean image ({baseline:.4f}): "
+                    "the model has had little or no training (in book mode it trains for settings['epochs'] epochs)")
     return _correct(message + ".")
 
 
@@ -674,7 +679,8 @@ def check_code_sweep(model, err, x_eval, code_size: int = 120) -> CheckResult:
     dense = [layer for layer in _weighted_layers(model) if isinstance(layer, keras.layers.Dense)]
     message = f"code size {code}, test MSE {mse:.4f}."
     if mse > 0.5 * baseline:
-        message += (f" (Hardly better than always drawing the mean image, {baseline:.4f}: this model has had little "
+        versus = _versus_mean(mse, baseline).capitalize()
+        message += (f" ({versus} always drawing the mean image, {baseline:.4f}: this model has had little "
                     "or no training.)")
     if len(dense) >= 2:
         d = int(dense[0].kernel.shape[0])
