@@ -934,3 +934,14 @@ def test_noise_restored():
     fails(checks.check_noise_restored([0 * s for s in saved], [0 * s for s in saved], with_noise, without_noise),
           "kept references")
     fails(checks.check_noise_restored(saved, saved, with_noise, with_noise), "identical")
+
+
+def test_require_prints_verdicts_and_fails_on_a_wrong_one(capsys):
+    right, wrong = checks._correct("fine"), checks._wrong("the sign is flipped")
+    checks.require(right, None)
+    assert capsys.readouterr().out.splitlines() == ["correct: fine",
+                                                    "skipped: this check does not apply to the data of this run."]
+    with pytest.raises(AssertionError, match="not yet: the sign is flipped"):
+        checks.require(right, wrong)
+    with pytest.raises(TypeError, match="results of checks.check_"):
+        checks.require(True)
