@@ -1,5 +1,7 @@
 """Each checker accepts the book's solution and rejects typical mistakes with a specific message."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -801,6 +803,25 @@ def test_moment_matching():
     mu_t, sd_t = test_a.mean(axis=(0, 1, 2)), test_a.std(axis=(0, 1, 2))
     fails(checks.check_moment_matching(np.clip(mu_b + sd_b * (test_a - mu_t) / sd_t, 0, 1), train_a, train_b, test_a),
           "from the test images")
+
+
+def test_moment_matching_accepts_statistics_summed_in_float32():
+    """Chapter 10's solution sums float32 images (about 650 of 32x32x3): its statistics are off in the 4th digit."""
+    rng = np.random.default_rng(1)
+    train_a, train_b, test_a = (np.clip(rng.normal(0.8, 0.3, (n, 32, 32, 3)), 0, 1).astype("float32")
+                                for n in (654, 654, 327))
+    mu_a, sd_a = train_a.mean(axis=(0, 1, 2)), train_a.std(axis=(0, 1, 2))
+    mu_b, sd_b = train_b.mean(axis=(0, 1, 2)), train_b.std(axis=(0, 1, 2))
+    matched = np.clip(mu_b + sd_b * (test_a - mu_a) / sd_a, 0, 1)
+    a, b = train_a.astype("float64"), train_b.astype("float64")
+    exact = np.clip(b.mean((0, 1, 2)) + b.std((0, 1, 2)) * (test_a - a.mean((0, 1, 2))) / a.std((0, 1, 2)), 0, 1)
+    assert not np.allclose(matched, exact, rtol=1e-4, atol=1e-4)  # the case the float32 reference is there for
+    passes(checks.check_moment_matching(matched, train_a, train_b, test_a))
+    blank = test_a.copy()
+    blank[0] = 1.0  # an all-white test image: no warning from the per-image slip's division
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fails(checks.check_moment_matching(blank, train_a, train_b, blank), "differs")
 
 
 # --------------------------------------------------------------------------- chapter 11
