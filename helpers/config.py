@@ -91,7 +91,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "ch07": {
         "smoke": {"train_size": 500, "epochs": 2, "resume_at": 1, "classic_steps": 3, "speed_steps": 3,
-                  "clf_epochs": 1, "fid_n": 200, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 40,
+                  "clf_epochs": 1, "fid_n": 200, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 50,
                   "ring_seeds": 1, "ring_methods": ("vanilla", "PacGAN, m = 2")},
         "book": {"train_size": 55_000, "epochs": 12, "resume_at": 8, "classic_steps": 300, "speed_steps": 200,
                  "clf_epochs": 2, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 5_000,

@@ -176,3 +176,10 @@ def test_preflight_mode_is_chosen_by_the_environment(monkeypatch):
     assert not config.preflight()
     with pytest.raises(config.ModeError, match="preflight"):
         config.budget("ch01", "turbo")
+
+
+def test_ring_steps_are_whole_executions_of_the_ring_gan():
+    """Chapter 7 compiles its ring GANs with steps_per_execution=25, and Keras rounds an epoch up to whole
+    executions: 40 steps would train 50, and the saturating-loss exercise's check would see the difference."""
+    for mode in (*config.MODES, config.PREFLIGHT):
+        assert config.budget("ch07", mode)["ring_steps"] % 25 == 0, mode
