@@ -13,10 +13,10 @@ export GENBOOK_DATA_DIR := $(DATA_DIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup data book check-book test execute lab student lint unit smoke nbval check-outputs preflight release check-release compat bench clean
+.PHONY: help setup data book check-book test execute lab student assignments lint unit smoke nbval check-outputs preflight release check-release compat bench clean
 
 help:
-	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student lint unit smoke preflight nbval check-outputs release VERSION=... check-release compat bench clean"
+	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student assignments lint unit smoke preflight nbval check-outputs release VERSION=... check-release compat bench clean"
 
 ## setup: virtual environment with the pinned packages, and the offline data (idempotent)
 setup: $(VENV)/.installed data
@@ -52,6 +52,10 @@ execute: setup
 ## lab: JupyterLab on the notebooks
 lab: setup
 	$(BIN)/jupyter lab notebooks/
+
+## assignments: the exercises as nbgrader assignments in _build/assignments (source/chNN/chNN.ipynb, nbgrader_config.py)
+assignments: $(VENV)/.installed
+	$(BIN)/python tools/assignments.py --out _build/assignments
 
 ## student: the student edition in _build/student (solutions removed) and its zip
 student: $(VENV)/.installed

@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import insert_check  # noqa: E402
 import release  # noqa: E402
 
+import assignments  # noqa: E402
 import bench  # noqa: E402
 import check_outputs  # noqa: E402
 import student_edition  # noqa: E402
@@ -368,3 +369,48 @@ def test_release_bump_sets_every_place_and_renews_only_fresh_stamps(tmp_path):
 
 def test_committed_release_is_consistent():
     assert release.check() == []
+
+
+def _exercise_notebook():
+    end = "```{solution-end}\n```"
+    return new_notebook(cells=[
+        new_code_cell("from helpers import checks"),
+        new_markdown_cell("```{exercise}\n:label: ch99-a\n```\n\n```{solution-start} ch99-a\n:class: dropdown\n```"),
+        new_code_cell("answer = 1", metadata={"tags": ["solution"]}),
+        new_markdown_cell("The reasoning."),
+        new_markdown_cell(end),
+        new_code_cell(f"{insert_check.FIRST_LINE}\n"
+                      "print(checks.check_a(answer)); checks.check_b(answer) if ok else None"),
+        new_code_cell("print('after')")])
+
+
+def test_assignment_cells_are_nbgrader_solution_and_test_cells():
+    nb, graded = assignments.assignment_notebook(_exercise_notebook(), "ch99")
+    assert graded == ["ch99-a"]
+    solution = next(c for c in nb.cells if "BEGIN SOLUTION" in c.source)
+    assert solution.source == "### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION"
+    assert solution.metadata["nbgrader"] == {"grade": False, "grade_id": "ch99-a-solution-1", "locked": False,
+                                             "schema_version": 3, "solution": True, "task": False}
+    test = next(c for c in nb.cells if "Autograded" in c.source)
+    assert test.source.splitlines()[1] == ("checks.require(checks.check_a(answer), "
+                                           "checks.check_b(answer) if ok else None)")
+    assert test.metadata["nbgrader"]["points"] == assignments.POINTS and test.metadata["nbgrader"]["locked"]
+    assert not any("reasoning" in c.source for c in nb.cells)  # solution prose stays out, as in the student edition
+    assert not any(k.startswith("_genbook") for c in nb.cells for k in c.metadata)
+    nbformat.validate(nb)
+
+
+def test_a_check_cell_with_other_statements_is_refused():
+    with pytest.raises(ValueError, match="only checker calls"):
+        assignments.test_source(f"{insert_check.FIRST_LINE}\nx = checks.check_a(answer)")
+
+
+def test_committed_chapters_give_an_assignment_per_checked_exercise(tmp_path):
+    graded = assignments.write(Path(__file__).resolve().parents[1] / "notebooks", tmp_path)
+    assert len(graded) == 14 and sum(map(len, graded.values())) >= 35
+    assert (tmp_path / "nbgrader_config.py").read_text().count("get_config()") == 1
+    for chapter in graded:
+        nb = nbformat.read(tmp_path / "source" / chapter / f"{chapter}.ipynb", as_version=4)
+        tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        assert len(tests) == len(graded[chapter])
+        assert all(c.source.count("checks.require(") == 1 for c in tests)

@@ -57,6 +57,13 @@ compat_newest() {
   $BIN/python tools/compat.py newest --out _build/compat
 }
 
+assignments() {
+  # DESIGN.md's stage 11: `make assignments`, nbgrader generate_assignment for every chapter, and nbgrader
+  # autograde of chapter 9 in smoke mode (reference solutions: full marks; the untouched release: zero).
+  rm -rf _build/assignments
+  $BIN/python tools/assignments.py --out _build/assignments --check ch09
+}
+
 total_start=$SECONDS
 stage setup make --no-print-directory setup
 if [ "$failed" -gt 0 ]; then echo "setup failed; stopping"; echo "pipeline: 0 passed, 1 failed"; exit 1; fi
@@ -71,6 +78,7 @@ stage browser $BIN/python tools/check_book.py
 stage student student
 stage preflight preflight
 stage compat-newest compat_newest
+stage assignments assignments
 
 echo; echo "=== summary ($((SECONDS - total_start)) s in all)"
 printf '%s\n' "${summary[@]}"
