@@ -9,12 +9,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import insert_check  # noqa: E402
 import release  # noqa: E402
 
 import assignments  # noqa: E402
 import bench  # noqa: E402
 import check_outputs  # noqa: E402
+import insert_check  # noqa: E402
 import student_edition  # noqa: E402
 from nbstamp import STAMP_KEY, code_hash  # noqa: E402
 

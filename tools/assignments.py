@@ -33,9 +33,9 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from insert_check import FIRST_LINE as CHECK_LINE  # noqa: E402 (the first line of every check cell)
 from student_edition import STUB, student_notebook  # noqa: E402
 
-CHECK_LINE = "# Check your answer: this cell stays in the student edition and gives feedback on your solution."
 POINTS = 1
 _START = re.compile(r"\{solution-start\}\s+(?P<label>[\w-]+)")
 
@@ -88,16 +88,11 @@ def test_source(check_source: str) -> str:
 
 def assignment_notebook(nb: nbformat.NotebookNode, chapter: str) -> tuple[nbformat.NotebookNode, list[str]]:
     """``nb`` in nbgrader's source format, and the labels of its autograded exercises."""
-    labels: dict[int, str] = {}
-    label = None
-    for i, cell in enumerate(nb.cells):  # the exercise each cell belongs to, from the {solution-start} markers
-        if cell.cell_type == "markdown":
-            found = _START.findall(cell.source)
-            if found:
-                label = found[-1]
-        labels[i] = label or chapter
-    for i, cell in enumerate(nb.cells):  # tag before the student edition drops the gated cells' context
-        cell.metadata["_genbook_label"] = labels[i]
+    label = chapter
+    for cell in nb.cells:  # tag each cell with its exercise (from the {solution-start} markers) before the
+        found = _START.findall(cell.source) if cell.cell_type == "markdown" else []  # student edition drops them
+        label = found[-1] if found else label
+        cell.metadata["_genbook_label"] = label
     out = student_notebook(_with_solutions_kept(nb))
     graded: list[str] = []
     used: dict[str, int] = {}
