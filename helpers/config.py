@@ -159,21 +159,30 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "fid_n": 5_000},
     },
     "ch13": {
-        "smoke": {"dataset": "fashion_mnist", "resolution": 32, "train_size": 64, "epochs": 1, "batch_size": 32,
-                  "latent_dim": 64, "w_dim": 64, "mapping_layers": 2, "mixing_prob": 0.9,
-                  "channels": [64, 32, 16, 8, 8], "loss": "logistic", "r1_gamma": 10.0, "r1_interval": 16,
-                  "learning_rate": 2.5e-3, "ema_half_life": 10_000.0, "clf_size": 1_000, "clf_epochs": 1,
+        "smoke": {"dataset": "fashion_mnist", "resolution": 32, "train_size": 64, "fade_epochs": [0, 0, 0, 1, 1],
+                  "stable_epochs": [0, 0, 0, 0, 0], "batch_size": 32, "latent_dim": 64, "w_dim": 64,
+                  "mapping_layers": 2, "mixing_prob": 0.5, "channels": [64, 32, 16, 8, 8],
+                  "style_layer": "modulated", "const_init": "normal", "upsampling": "bilinear", "loss": "logistic",
+                  "r1_gamma": 1.0, "r1_interval": 16, "learning_rate": 2.5e-3, "ema_half_life": 10_000.0,
+                  "compare_designs": [0, 4], "compare_size": 32, "compare_fade_epochs": [0, 0, 0, 0, 0],
+                  "compare_stable_epochs": [0, 0, 0, 1, 1], "compare_fid_n": 100, "clf_size": 1_000, "clf_epochs": 1,
                   "mix_pairs": 50, "fid_n": 200},
-        "book": {"dataset": "fashion_mnist", "resolution": 32, "train_size": 50_000, "epochs": 3, "batch_size": 64,
-                 "latent_dim": 64, "w_dim": 64, "mapping_layers": 2, "mixing_prob": 0.9,
-                 "channels": [64, 32, 16, 8, 8], "loss": "logistic", "r1_gamma": 10.0, "r1_interval": 16,
-                 "learning_rate": 2.5e-3, "ema_half_life": 10_000.0, "clf_size": 55_000, "clf_epochs": 2,
-                 "mix_pairs": 1_000, "fid_n": 5_000},
-        "full": {"dataset": "celeba", "resolution": 64, "train_size": 50_000, "epochs": 20, "batch_size": 64,
-                 "latent_dim": 128, "w_dim": 128, "mapping_layers": 8, "mixing_prob": 0.9,
-                 "channels": [256, 256, 128, 64, 32], "loss": "logistic", "r1_gamma": 10.0, "r1_interval": 16,
-                 "learning_rate": 2.5e-3, "ema_half_life": 10_000.0, "clf_size": 55_000, "clf_epochs": 2,
-                 "mix_pairs": 1_000, "fid_n": 5_000},
+        "book": {"dataset": "fashion_mnist", "resolution": 32, "train_size": 30_000, "fade_epochs": [0, 1, 1, 1, 1],
+                 "stable_epochs": [1, 1, 1, 6, 6], "batch_size": 64, "latent_dim": 64, "w_dim": 64,
+                 "mapping_layers": 2, "mixing_prob": 0.5, "channels": [64, 32, 16, 8, 8],
+                 "style_layer": "modulated", "const_init": "normal", "upsampling": "bilinear", "loss": "logistic",
+                 "r1_gamma": 1.0, "r1_interval": 16, "learning_rate": 2.5e-3, "ema_half_life": 10_000.0,
+                 "compare_designs": [0, 1, 2, 3, 4], "compare_size": 4_000,
+                 "compare_fade_epochs": [0, 1, 1, 1, 1], "compare_stable_epochs": [1, 1, 1, 6, 6],
+                 "compare_fid_n": 2_000, "clf_size": 55_000, "clf_epochs": 2, "mix_pairs": 1_000, "fid_n": 5_000},
+        "full": {"dataset": "celeba", "resolution": 64, "train_size": 50_000, "fade_epochs": [0, 2, 2, 2, 2],
+                 "stable_epochs": [2, 3, 3, 3, 6], "batch_size": 64, "latent_dim": 128, "w_dim": 128,
+                 "mapping_layers": 8, "mixing_prob": 0.9, "channels": [256, 256, 128, 64, 32],
+                 "style_layer": "modulated", "const_init": "normal", "upsampling": "bilinear", "loss": "logistic",
+                 "r1_gamma": 1.0, "r1_interval": 16, "learning_rate": 2.5e-3, "ema_half_life": 10_000.0,
+                 "compare_designs": [0, 1, 2, 3, 4], "compare_size": 10_000,
+                 "compare_fade_epochs": [0, 1, 1, 1, 1], "compare_stable_epochs": [1, 1, 1, 1, 2],
+                 "compare_fid_n": 2_000, "clf_size": 55_000, "clf_epochs": 2, "mix_pairs": 1_000, "fid_n": 5_000},
     },
 }
 
@@ -199,7 +208,8 @@ PREFLIGHT_AMOUNTS: dict[str, frozenset[str]] = {chapter: frozenset(keys) for cha
              "outline_classifier_epochs", "outline_epochs", "outline_steps_per_epoch"),
     "ch11": ("steps", "every", "sweep_steps", "fast_crops", "fast_epochs", "sweep_weights"),
     "ch12": ("train_size", "fade_epochs", "stable_epochs", "clf_size", "clf_epochs", "fid_n"),
-    "ch13": ("train_size", "epochs", "clf_size", "clf_epochs", "mix_pairs", "fid_n"),
+    "ch13": ("train_size", "fade_epochs", "stable_epochs", "compare_designs", "compare_size", "compare_fade_epochs",
+             "compare_stable_epochs", "compare_fid_n", "clf_size", "clf_epochs", "mix_pairs", "fid_n"),
 }.items()}
 
 
@@ -318,6 +328,12 @@ def set_seed(seed: int = 42, deterministic: bool | None = None) -> None:
 
 
 _current_chapter: str | None = None
+_current_mode: str | None = None
+
+
+def current_mode() -> str:
+    """The mode the last :func:`setup` resolved (before any setup: :func:`resolve_mode` of ``"auto"``)."""
+    return _current_mode or resolve_mode()
 
 
 def current_chapter() -> str | None:
@@ -330,13 +346,13 @@ def setup(mode: str = "auto", chapter: str | None = None, seed: int = 42, verbos
 
     Also quietens TensorFlow's Python logger (retracing notices and similar) to errors only.
     """
-    global _current_chapter
+    global _current_chapter, _current_mode
     import logging
 
     resolved = resolve_mode(mode)
     set_seed(seed)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    _current_chapter = chapter
+    _current_chapter, _current_mode = chapter, resolved
     chosen = budget(chapter, resolved) if chapter else MappingProxyType({})
     settings = Settings(mode=resolved, seed=seed, chapter=chapter, budget=chosen)
     if verbose:

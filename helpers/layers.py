@@ -391,6 +391,56 @@ class AdaIN(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="genbook")
+class ModulatedConv2D(keras.layers.Layer):
+    """StyleGAN2's modulated convolution (Karras et al. 2020), with optional weight demodulation.
+
+    Called as ``layer([x, style])`` with features ``(N, H, W, C_in)`` and one style per input channel
+    ``(N, C_in)``. Modulation scales the equalised kernel's input channels by the style, per sample:
+    ``w'[n, ..., i, o] = w[..., i, o] s[n, i]``. Demodulation then divides each output channel by the norm of
+    its modulated weights, ``sqrt(sum w'^2 + eps)``, so that inputs of unit variance give outputs of unit
+    *expected* variance: the scale is fixed by the weights and the style, not measured on each image as
+    instance normalisation (AdaIN) does. Computed without grouped convolutions: modulate the input, convolve
+    with the shared kernel, demodulate the output (the same numbers).
+    """
+
+    def __init__(self, filters: int, kernel_size: int = 3, demodulate: bool = True, epsilon: float = 1e-8,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if filters < 1 or kernel_size < 1:
+            raise ValueError(f"filters and kernel_size must be positive, got {filters} and {kernel_size}.")
+        self.filters, self.kernel_size = int(filters), int(kernel_size)
+        self.demodulate, self.epsilon = bool(demodulate), float(epsilon)
+
+    def build(self, input_shape) -> None:
+        x_shape, style_shape = input_shape
+        if len(x_shape) != 4 or x_shape[-1] is None or style_shape[-1] != x_shape[-1]:
+            raise ValueError(f"ModulatedConv2D takes [features (N, H, W, C), style (N, C)], got shapes "
+                             f"{tuple(x_shape)} and {tuple(style_shape)}.")
+        channels = x_shape[-1]
+        self.scale = he_scale(self.kernel_size ** 2 * channels, 1.0)
+        self.kernel = self.add_weight(name="kernel", shape=(self.kernel_size, self.kernel_size, channels,
+                                                            self.filters),
+                                      initializer=keras.initializers.RandomNormal(0.0, 1.0))
+
+    def call(self, inputs):
+        x, style = inputs
+        kernel = self.kernel * self.scale
+        out = ops.conv(x * style[:, None, None, :], kernel, strides=1, padding="same")
+        if self.demodulate:
+            # sum over the kernel window and input channels of (w s)^2, for each sample and output channel
+            power = ops.matmul(ops.square(style), ops.sum(ops.square(kernel), axis=(0, 1)))
+            out = out * ops.rsqrt(power + self.epsilon)[:, None, None, :]
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[0][:-1], self.filters)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "demodulate": self.demodulate, "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
 class NoiseInjection(keras.layers.Layer):
     """StyleGAN's per-layer noise: ``x + scale_c * noise`` with one learned scale per channel, starting at zero.
 

@@ -30,3 +30,31 @@ def record(name: str, value: object, fmt: str = ".4g", unit: str = "") -> None:
         return
     if get_ipython() is not None:
         glue(name, value, display=False)
+
+
+class ClaimFailed(AssertionError):
+    """A sentence of the book's prose that the run's own results contradict."""
+
+
+CLAIMS: list[tuple[str, bool]] = []
+"""Every claim checked in this Python session: its text and whether it held."""
+
+
+def claim(text: str, holds: object) -> bool:
+    """Check a sentence of the prose against the run: ``holds`` is the comparison that makes it true.
+
+    In ``book`` and ``full`` mode a claim that does not hold stops the run with :class:`ClaimFailed`, quoting
+    itself, so that no committed output contradicts its text; in ``smoke`` and ``preflight`` mode (tiny budgets,
+    where results mean nothing) it is only reported. Prints one line either way and returns whether it held.
+    """
+    from helpers import config
+
+    held = bool(holds)
+    CLAIMS.append((text, held))
+    if held:
+        print(f"claim holds: {text}")
+        return True
+    if config.current_mode() in {"book", "full"}:
+        raise ClaimFailed(f"The text says: {text!r}, and this run's results contradict it.")
+    print(f"claim not checked at this budget ({config.current_mode()} mode): {text}")
+    return False

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import config
+from helpers import config, layers
 from helpers.layers import DenseTranspose, KLDivergenceRegularizer
 
 
@@ -313,3 +313,41 @@ def test_noise_injection_starts_at_zero_and_adds_scaled_noise():
     assert not np.array_equal(a, b)  # fresh noise on every call
     np.testing.assert_array_equal(a[..., 1], x[..., 1])
     assert NoiseInjection.from_config(layer.get_config()).seed == 1
+
+
+def test_modulated_conv_matches_a_per_sample_convolution_with_modulated_weights():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 6, 6, 4)).astype("float32")
+    style = rng.uniform(0.5, 2.0, size=(2, 4)).astype("float32")
+    layer = layers.ModulatedConv2D(3, 3)
+    out = layer([x, style]).numpy()
+    kernel = layer.kernel.numpy() * layer.scale
+    for n in range(2):
+        weights = kernel * style[n][None, None, :, None]
+        weights /= np.sqrt((weights ** 2).sum(axis=(0, 1, 2), keepdims=True) + 1e-8)
+        expected = keras.ops.conv(x[n:n + 1], weights, padding="same").numpy()
+        np.testing.assert_allclose(out[n:n + 1], expected, rtol=1e-4, atol=1e-5)
+    plain = layers.ModulatedConv2D(3, 1, demodulate=False)
+    y = plain([x, style]).numpy()
+    w = plain.kernel.numpy()[0, 0] * plain.scale
+    np.testing.assert_allclose(y, np.einsum("nhwi,io->nhwo", x * style[:, None, None, :], w), rtol=1e-4, atol=1e-5)
+
+
+def test_demodulation_gives_unit_expected_variance_for_unit_input_whatever_the_style():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 64, 64, 16)).astype("float32")
+    style = np.stack([np.full(16, 0.01), np.full(16, 50.0), rng.uniform(0.1, 10, 16)]).astype("float32")
+    out = layers.ModulatedConv2D(8, 3)([x, style]).numpy()[:, 1:-1, 1:-1]  # away from the zero padding
+    np.testing.assert_allclose(out.var(axis=(1, 2)), 1.0, atol=0.1)
+    loud = layers.ModulatedConv2D(8, 3, demodulate=False)([x, style]).numpy()[:, 1:-1, 1:-1]
+    assert loud[1].var() > 100 * loud[0].var()  # without demodulation the style sets the scale
+
+
+def test_modulated_conv_config_and_shape_errors():
+    layer = layers.ModulatedConv2D(5, 3, demodulate=False)
+    clone = layers.ModulatedConv2D.from_config(layer.get_config())
+    assert (clone.filters, clone.kernel_size, clone.demodulate) == (5, 3, False)
+    with pytest.raises(ValueError, match="features"):
+        layers.ModulatedConv2D(2)([np.zeros((1, 4, 4, 3), "float32"), np.zeros((1, 2), "float32")])
+    with pytest.raises(ValueError, match="positive"):
+        layers.ModulatedConv2D(0)

@@ -239,17 +239,33 @@ def _ch12_progan(b: Budget) -> list[Run]:
     return runs
 
 
-def _stylegan_nets(b: Budget) -> dict[str, Net]:
+def _stylegan_nets(b: Budget, stage: int | None = None) -> dict[str, Net]:
     shape = {**_growing_shape(b), "w_dim": b["w_dim"], "mapping_layers": b["mapping_layers"]}
-    return {part: Net.of("stylegan", part=part, **shape) for part in ("mapping", "synthesis", "d")}
+    stage = stages_of(shape["resolution"]) - 1 if stage is None else stage
+    return {part: Net.of("stylegan", part=part, stage=stage, **shape) for part in ("mapping", "synthesis", "d")}
+
+
+def _stylegan_grown(b: Budget, images_per_epoch: int, fade_epochs: list, stable_epochs: list) -> list[Run]:
+    runs = []
+    for stage in range(stages_of(_growing_shape(b)["resolution"])):
+        fade = 0 if stage == 0 else fade_epochs[stage]
+        nets = _stylegan_nets(b, stage)
+        # per real image: the critic step maps two z (mixing), synthesises once, D on real and fake (and lazy R1);
+        # the generator step maps two z, synthesises once, D once
+        passes = ((nets["mapping"], 4.0), (nets["synthesis"], 2.0), (nets["d"], 3.0 + 2.0 / b["r1_interval"]))
+        runs.append(Run(passes, (math.ceil(fade) + stable_epochs[stage]) * images_per_epoch, b["batch_size"],
+                        updates=2))
+    return runs
 
 
 def _ch13_stylegan(b: Budget) -> list[Run]:
-    nets = _stylegan_nets(b)
-    # per real image: the critic step maps two z (mixing), synthesises once, D on real and fake (and lazy R1);
-    # the generator step maps two z, synthesises once, D once
-    passes = ((nets["mapping"], 4.0), (nets["synthesis"], 2.0), (nets["d"], 3.0 + 2.0 / b["r1_interval"]))
-    return [Run(passes, b["epochs"] * growing_images(b), b["batch_size"], updates=2)]
+    return _stylegan_grown(b, growing_images(b), b["fade_epochs"], b["stable_epochs"])
+
+
+def _ch13_comparison(b: Budget) -> list[Run]:
+    """The five short runs of the design comparison (one not grown, costed as grown: an upper bound is not)."""
+    size = min(int(b["compare_size"]), growing_images(b))
+    return 5 * _stylegan_grown(b, size, b["compare_fade_epochs"], b["compare_stable_epochs"])
 
 
 PHASES: dict[str, list[Phase]] = {
@@ -397,11 +413,13 @@ PHASES: dict[str, list[Phase]] = {
                   fid_run(Net.of("progan", part="g", stage=stages_of(32) - 1, **_growing_shape(b)), b["fid_n"])]),
     ],
     "ch13": [
-        Phase("cell 17", "stylegan (mapping, synthesis, critic; style mixing)", _ch13_stylegan),
-        Phase("cells 22, 30, 32", "domain classifier; FID and truncation FIDs (Fashion-MNIST only)",
+        Phase("comparison", "five short StyleGAN runs, one design each", _ch13_comparison),
+        Phase("training", "stylegan, grown (mapping, synthesis, critic; style mixing)", _ch13_stylegan),
+        Phase("evaluation", "domain classifier; FIDs of the comparison, the model and the truncations",
               lambda b: [*clf_run(min(b["clf_size"], MNIST_TRAIN), b["clf_epochs"])] + ([] if b["dataset"] == "celeba"
               else [Run(((_stylegan_nets(b)["mapping"], 1.0), (_stylegan_nets(b)["synthesis"], 1.0),
-                         (Net.of("small_cnn", side=28), 2.0)), b["fid_n"] + 4 * min(1_000, b["fid_n"]), 512,
+                         (Net.of("small_cnn", side=28), 2.0)),
+                        b["fid_n"] + 4 * min(1_000, b["fid_n"]) + 5 * b["compare_fid_n"], 512,
                         train=False)])),
     ],
 }
@@ -547,11 +565,13 @@ def _build(kind: str, a: dict[str, Any]) -> float:
         model = StyleGAN(latent_dim=a["latent_dim"], w_dim=a["w_dim"], mapping_layers=a["mapping_layers"],
                          resolution=a["resolution"], channels=list(a["channels"])[:stages_of(a["resolution"])],
                          image_channels=a["image_channels"])
+        stage = a.get("stage", model.stages - 1)
+        side = 4 * 2 ** stage
         if a["part"] == "mapping":
             return graph_flops(lambda z: model.mapping(z), [(a["latent_dim"],)])
         if a["part"] == "synthesis":
-            return graph_flops(lambda ws: model.synthesis(ws), [(model.synthesis.num_ws, a["w_dim"])])
-        return graph_flops(lambda x: model.discriminator(x), [(a["resolution"], a["resolution"], a["image_channels"])])
+            return graph_flops(lambda ws: model.synthesis(ws, stage=stage), [(model.synthesis.num_ws, a["w_dim"])])
+        return graph_flops(lambda x: model.discriminator(x, stage=stage), [(side, side, a["image_channels"])])
     raise KeyError(f"No builder for network kind {kind!r}")
 
 

@@ -1,4 +1,14 @@
-"""What ProGAN (chapter 12) and StyleGAN (chapter 13) share: resolutions and resampling, and the training recipe.
+"""What ProGAN (chapter 12) and StyleGAN (chapter 13) share: resolutions and resampling, the growing mechanism and
+the training recipe.
+
+The growing mechanism (:class:`GrowingGAN`, :class:`ProgressiveCritic`, :class:`FadeIn`, :func:`fit_progressive`):
+both networks hold every resolution's layers from the start; a Python ``stage`` picks how many are used (stage 0
+is 4x4, stage ``k`` is ``4 * 2**k``) and a non-trainable ``alpha`` fades the newest resolution in. The critic fades
+in a new ``fromRGB`` (:func:`fade_replace`: the old path on the downsampled image, blended out); a generator either
+replaces its old output the same way (ProGAN) or, with a *skip* structure of summed ``toRGB`` outputs, adds the
+new resolution's ``toRGB`` scaled by ``alpha`` (:func:`fade_skip`, StyleGAN). Real images pass through the same
+transition. One compiled train step exists per stage, and a checkpoint of any stage holds all weights, so an
+interrupted run resumes stage by stage.
 
 The recipe (:class:`KarrasGAN`) is a base ``keras.Model`` holding a generator, a critic, their optimizers and:
 
@@ -18,13 +28,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from helpers import losses
+from helpers.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev
 from helpers.models.common import apply_gradients
 
 LOSSES = ("logistic", "wgan_gp")
@@ -52,10 +65,23 @@ def check_channels(channels: Sequence[int], stages: int) -> tuple[int, ...]:
     return channels
 
 
-def upsample(x, factor: int = 2):
-    """Nearest-neighbour upsampling of ``(N, H, W, C)`` images by an integer ``factor``."""
+UPSAMPLING = ("nearest", "bilinear")
+"""How :func:`upsample` doubles an image: ProGAN's blocky copy, or a low-pass (bilinear) filter."""
+
+
+def upsample(x, factor: int = 2, interpolation: str = "nearest"):
+    """Upsampling of ``(N, H, W, C)`` images by an integer ``factor``, nearest-neighbour or bilinear.
+
+    Bilinear 2x upsampling (with half-pixel centres) weights the nearest two source pixels 3/4 and 1/4, which is
+    the [1, 3, 3, 1] low-pass filter that StyleGAN2 applies when it upsamples (Karras et al. 2020).
+    """
+    if interpolation not in UPSAMPLING:
+        raise ValueError(f"interpolation is one of {UPSAMPLING}, got {interpolation!r}.")
     if factor == 1:
         return x
+    if interpolation == "bilinear":
+        side_h, side_w = x.shape[1], x.shape[2]
+        return ops.image.resize(x, (factor * side_h, factor * side_w), interpolation="bilinear")
     return ops.repeat(ops.repeat(x, factor, axis=1), factor, axis=2)
 
 
@@ -69,6 +95,20 @@ def downsample(x, factor: int = 2):
 def lerp(a, b, t):
     """``a + (b - a) t``: ``a`` at ``t = 0``, ``b`` at ``t = 1``."""
     return a + (b - a) * t
+
+
+def fade_replace(old, new, alpha):
+    """ProGAN's fade-in: the new path replaces the old one, ``(1 - alpha) old + alpha new``."""
+    return lerp(old, new, ops.cast(alpha, new.dtype))
+
+
+def fade_skip(previous_upsampled, rgb, alpha):
+    """A skip generator's fade-in: the new resolution's ``toRGB`` output is *added*, scaled by ``alpha``.
+
+    At ``alpha = 0`` the image is the previous resolution's, upsampled, exactly as in :func:`fade_replace`; at
+    ``alpha = 1`` it is the full skip sum.
+    """
+    return previous_upsampled + ops.cast(alpha, rgb.dtype) * rgb
 
 
 # ---------------------------------------------------------------------------------------------- losses
@@ -273,6 +313,235 @@ class KarrasGAN(keras.Model):
                 "gp_weight": self.gp_weight, "drift_weight": self.drift_weight, "d_steps": self.d_steps,
                 "ema_half_life": self.ema_half_life, "ema_ramp": self.ema_ramp,
                 "learning_rate": self.learning_rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class ProgressiveCritic(keras.Model):
+    """ProGAN's discriminator (a Wasserstein critic: one unbounded score per image), mirroring the generator.
+
+    ``fromRGB`` (an equalised 1x1 convolution with LeakyReLU) per resolution, then per stage two 3x3
+    convolutions and 2x2 average pooling down to 4x4, where a :class:`~helpers.layers.MinibatchStdDev`
+    channel is appended before a 3x3 convolution, a dense layer and the linear score. During a fade-in the
+    input also takes the old path, ``fromRGB`` of the 2x downsampled image, blended in with ``1 - alpha``.
+    """
+
+    def __init__(self, resolution: int = 32, channels: Sequence[int] = (128, 128, 64, 32), image_channels: int = 1,
+                 group_size: int = 4, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.resolution = int(resolution)
+        self.stages = num_stages(resolution)
+        self.channels = check_channels(channels, self.stages)
+        self.image_channels = int(image_channels)
+        self.group_size = int(group_size)
+        self.from_rgb = [EqualizedConv2D(c, 1, name=f"from_rgb_{stage_resolution(k)}x{stage_resolution(k)}")
+                         for k, c in enumerate(self.channels)]
+        tags = [f"{stage_resolution(k)}x{stage_resolution(k)}" for k in range(self.stages)]
+        self.blocks = [(EqualizedConv2D(self.channels[k], 3, name=f"conv_{tags[k]}_a"),
+                        EqualizedConv2D(self.channels[k - 1], 3, name=f"conv_{tags[k]}_b"))
+                       for k in range(1, self.stages)]
+        self.mbstd = MinibatchStdDev(group_size, name="minibatch_stddev")
+        self.conv_final = EqualizedConv2D(self.channels[0], 3, name="conv_4x4")
+        self.dense_final = EqualizedDense(self.channels[0], name="dense_4x4")
+        self.score = EqualizedDense(1, gain=1.0, name="score")
+
+    def block(self, k: int, h):
+        """Critic block ``k`` (k >= 1): two 3x3 convolutions with LeakyReLU, then 2x2 average pooling."""
+        conv_a, conv_b = self.blocks[k - 1]
+        h = ops.leaky_relu(conv_a(h), 0.2)
+        return downsample(ops.leaky_relu(conv_b(h), 0.2))
+
+    def call(self, x, stage: int | None = None, alpha=1.0):
+        stage = self.stages - 1 if stage is None else stage
+        if not 0 <= stage < self.stages:
+            raise ValueError(f"stage is in 0..{self.stages - 1}, got {stage}.")
+        x = ops.convert_to_tensor(x, "float32")
+        side = stage_resolution(stage)
+        if tuple(x.shape[1:]) != (side, side, self.image_channels):
+            raise ValueError(f"At stage {stage} the critic takes ({side}, {side}, {self.image_channels}) images, "
+                             f"got {tuple(x.shape[1:])}.")
+        h = ops.leaky_relu(self.from_rgb[stage](x), 0.2)
+        if stage > 0:
+            h = self.block(stage, h)
+            old = ops.leaky_relu(self.from_rgb[stage - 1](downsample(x)), 0.2)
+            h = fade_replace(old, h, alpha)
+            for k in range(stage - 1, 0, -1):
+                h = self.block(k, h)
+        h = ops.leaky_relu(self.conv_final(self.mbstd(h)), 0.2)
+        h = ops.leaky_relu(self.dense_final(ops.reshape(h, (-1, 4 * 4 * self.channels[0]))), 0.2)
+        return self.score(h)
+
+    def build(self, input_shape=None) -> None:
+        for stage in range(self.stages):
+            side = stage_resolution(stage)
+            self.call(ops.zeros((self.group_size, side, side, self.image_channels)), stage=stage, alpha=0.5)
+        self.built = True
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "resolution": self.resolution, "channels": list(self.channels),
+                "image_channels": self.image_channels, "group_size": self.group_size}
+
+
+# ---------------------------------------------------------------------------------------------- growing
+class GrowingGAN(KarrasGAN):
+    """A :class:`KarrasGAN` that grows: ProGAN's critic, a ``stage`` and a faded ``alpha`` (chapters 12 and 13).
+
+    Subclasses build their generator networks, set ``self.latent_dim`` and implement :meth:`fakes`, which
+    generates a batch at the current stage and alpha; everything else (the critic, the real images' fade,
+    the train step, :func:`fit_progressive`) is shared. ``image_upsampling`` is how the generator's old output is
+    upsampled during a fade-in; the real images are faded with the same filter.
+    """
+
+    image_upsampling = "nearest"
+
+    def __init__(self, resolution: int = 32, channels: Sequence[int] = (128, 128, 64, 32), image_channels: int = 1,
+                 group_size: int = 4, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.resolution = int(resolution)
+        self.stages = num_stages(resolution)
+        self.channels = check_channels(channels, self.stages)
+        self.image_channels = int(image_channels)
+        self.group_size = int(group_size)
+        self.discriminator = ProgressiveCritic(resolution, self.channels, image_channels, group_size,
+                                               name="critic")
+        self.alpha = self.add_weight(name="alpha", shape=(), initializer="ones", trainable=False)
+        self.stage = self.stages - 1
+
+    def fakes(self, batch, generator_step: bool = False):
+        """A batch of generated images at the current stage, in [-1, 1]; ``generator_step`` during its update."""
+        raise NotImplementedError
+
+    def check_stage(self, stage: int) -> None:
+        """A clear ``ValueError`` for a stage outside ``0 .. stages - 1``."""
+        if not 0 <= stage < self.stages:
+            raise ValueError(f"stage is in 0..{self.stages - 1} (4x4 to {self.resolution}x{self.resolution}), "
+                             f"got {stage}.")
+
+    def set_stage(self, stage: int, alpha: float = 1.0) -> None:
+        """Train (and sample) at ``stage`` from now on, with fade-in weight ``alpha``; a new train step is traced."""
+        self.check_stage(stage)
+        self.stage = int(stage)
+        self.alpha.assign(float(alpha))
+        self.train_function = None  # the next fit traces a step for this stage's networks
+
+    @property
+    def stage_resolution(self) -> int:
+        """The image side length at the current stage."""
+        return stage_resolution(self.stage)
+
+    def real_at_stage(self, x):
+        """Real images in [0, 1] at full resolution -> the networks' range at the current stage's size (faded)."""
+        x = ops.cast(x, "float32")
+        expected = (self.resolution, self.resolution, self.image_channels)
+        if tuple(x.shape[1:]) != expected:
+            raise ValueError(f"{type(self).__name__} trains on {expected} images in [0, 1], got shape "
+                             f"{tuple(x.shape[1:])}.")
+        x = downsample(x * 2.0 - 1.0, self.resolution // self.stage_resolution)
+        if self.stage > 0:
+            x = lerp(upsample(downsample(x), interpolation=self.image_upsampling), x, self.alpha)
+        return x
+
+    def critic_at_stage(self, x):
+        """The critic's scores of images at the current stage and alpha."""
+        return self.discriminator(x, stage=self.stage, alpha=self.alpha)
+
+    def train_step(self, data):
+        if self.d_optimizer is None or self.g_optimizer is None:
+            raise ValueError(f"Compile the {type(self).__name__} first: model.compile().")
+        x = data[0] if isinstance(data, tuple | list) else data
+        real = self.real_at_stage(x)
+        batch = ops.shape(real)[0]
+        for _ in range(self.d_steps):
+            fake = ops.stop_gradient(self.fakes(batch))
+            d_logs = self.critic_step(self.critic_at_stage, real, fake)
+        g_loss = self.generator_step(lambda: self.critic_at_stage(self.fakes(batch, generator_step=True)))
+        return self.finish_step(batch, d_logs, g_loss)
+
+    def growing_config(self) -> dict[str, Any]:
+        """The growing networks' constructor arguments, for a subclass's ``get_config``."""
+        return {"resolution": self.resolution, "channels": list(self.channels), "image_channels": self.image_channels,
+                "group_size": self.group_size}
+
+
+def check_schedule(model: GrowingGAN, fade_epochs: Sequence[float], stable_epochs: Sequence[int]) -> None:
+    """A clear ``ValueError`` unless the growth schedule has one non-negative phase pair per resolution."""
+    fade_epochs, stable_epochs = list(fade_epochs), list(stable_epochs)
+    if len(fade_epochs) != model.stages or len(stable_epochs) != model.stages:
+        raise ValueError(f"Give fade_epochs and stable_epochs for each of the {model.stages} stages (4x4 to "
+                         f"{model.resolution}x{model.resolution}), got {len(fade_epochs)} and {len(stable_epochs)}; "
+                         "cut a longer schedule with [:model.stages].")
+    if min(fade_epochs + stable_epochs) < 0:
+        raise ValueError(f"Epochs cannot be negative, got fade_epochs={fade_epochs}, stable_epochs={stable_epochs}.")
+    if not any(float(f) + float(s) > 0 for f, s in zip(fade_epochs, stable_epochs, strict=True)):
+        raise ValueError("The schedule trains no epoch at all: give some stage fade or stable epochs.")
+
+
+class FadeIn(keras.callbacks.Callback):
+    """Raise a growing GAN's ``alpha`` linearly from 0 to 1 over the first ``fade_epochs`` epochs of a stage.
+
+    ``alpha`` after batch ``b`` of epoch ``e`` (``s`` steps per epoch) is ``min(1, (e s + b + 1) / (fade_epochs s))``:
+    a function of the position only, so a resumed run continues the same ramp. ``fade_epochs = 0`` keeps
+    ``alpha = 1`` (stage 0, which has nothing to fade from).
+    """
+
+    def __init__(self, model: GrowingGAN, fade_epochs: float) -> None:
+        super().__init__()
+        self.gan, self.fade_epochs, self._epoch = model, float(fade_epochs), 0
+        self.alphas: list[float] = []
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:
+        steps = self.params.get("steps") or 1
+        done = (self._epoch * steps + batch + 1) / max(self.fade_epochs * steps, 1e-9)
+        alpha = 1.0 if self.fade_epochs <= 0 else min(1.0, done)
+        self.gan.alpha.assign(alpha)
+        if batch == 0 or alpha == 1.0 and (not self.alphas or self.alphas[-1] < 1.0):
+            self.alphas.append(alpha)
+
+
+def fit_progressive(model: GrowingGAN, x: np.ndarray, *, fade_epochs: Sequence[float], stable_epochs: Sequence[int],
+                    batch_size: int | Sequence[int] = 64, name: str = "progan",
+                    callbacks: Callable[[int], Sequence[keras.callbacks.Callback]] | None = None,
+                    on_stage_end: Callable[[int], Any] | None = None, verbose: int | str | None = None,
+                    **fit_kwargs: Any) -> list[dict[str, list[float]]]:
+    """Grow ``model`` stage by stage: per stage a fade-in of ``fade_epochs[k]`` epochs, then stabilisation.
+
+    Stage ``k`` trains ``ceil(fade_epochs[k]) + stable_epochs[k]`` epochs through
+    :func:`helpers.training.fit_or_load` under the name ``<name>_<side>x<side>``, so every finished stage is
+    a checkpoint (of *all* weights) and an interrupted run resumes where it stopped. ``callbacks(stage)``
+    gives extra callbacks per stage; ``on_stage_end(stage)`` runs after each stage, trained or loaded (the model
+    then is as it was at the end of that stage, e.g. for samples at every resolution). ``verbose=None`` is
+    ``fit_or_load``'s default: a live progress bar in Jupyter and Colab, one line per epoch headless. Returns
+    one history per stage.
+    """
+    from helpers import config, training
+
+    check_schedule(model, fade_epochs, stable_epochs)
+    sizes = [batch_size] * model.stages if isinstance(batch_size, int) else list(batch_size)
+    if len(sizes) != model.stages:
+        raise ValueError(f"Give one batch size, or one per stage ({model.stages}), got {len(sizes)}.")
+    folder = Path(fit_kwargs.get("directory") or config.checkpoint_dir(config.current_chapter() or name))
+    ungrown, ungrown_state = training.checkpoint_paths(folder, name)
+    if ungrown.exists():
+        raise training.CheckpointError(
+            f"{ungrown} is the checkpoint of a model trained without growing (one file for the whole run); "
+            f"{type(model).__name__} now grows, with one checkpoint per stage ({name}_4x4, {name}_8x8, ...). "
+            f"Delete {ungrown} and {ungrown_state} to train the grown model, or give fit_progressive another name.")
+    histories = []
+    for stage in range(model.stages):
+        side = stage_resolution(stage)
+        fade = 0.0 if stage == 0 else float(fade_epochs[stage])
+        epochs = math.ceil(fade) + int(stable_epochs[stage])
+        model.set_stage(stage, alpha=0.0 if fade > 0 else 1.0)
+        extra = list(callbacks(stage)) if callbacks else []
+        history = training.fit_or_load(model, x, name=f"{name}_{side}x{side}", epochs=epochs, batch_size=sizes[stage],
+                                       callbacks=[FadeIn(model, fade), *extra], verbose=verbose, **fit_kwargs)
+        model.alpha.assign(1.0)
+        histories.append(history)
+        if on_stage_end is not None:
+            on_stage_end(stage)
+    return histories
 
 
 RECIPE_KEYS = ("loss", "r1_gamma", "r1_interval", "gp_weight", "drift_weight", "d_steps", "ema_half_life", "ema_ramp",

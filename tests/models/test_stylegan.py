@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from helpers import config, training
+from helpers.models.growing import fit_progressive, upsample
 from helpers.models.stylegan import MappingNetwork, StyleGAN
 
 RNG = np.random.default_rng(0)
@@ -53,7 +54,7 @@ def test_truncation_and_mixing():
 
 
 def test_train_step_updates_generator_critic_and_w_avg(tmp_path):
-    model = _tiny()
+    model = _tiny(style_layer="adain", const_init="ones", upsampling="nearest")  # the ungrown first version
     before = model.mapping.dense[0].kernel.numpy().copy()
     history = training.fit_or_load(model, X, name="tiny_style", epochs=2, batch_size=8, directory=tmp_path, verbose=0)
     assert set(history) == {"d_loss", "g_loss", "real_score", "fake_score", "r1"}
@@ -61,7 +62,7 @@ def test_train_step_updates_generator_critic_and_w_avg(tmp_path):
     assert not np.array_equal(before, model.mapping.dense[0].kernel.numpy())
     assert np.abs(model.w_avg.numpy()).sum() > 0
     assert any(np.abs(n.noise_scale.numpy()).sum() > 0 for n in model.synthesis.noises)
-    again = _tiny()
+    again = _tiny(style_layer="adain", const_init="ones", upsampling="nearest")
     training.fit_or_load(again, X, name="tiny_style", epochs=2, batch_size=8, directory=tmp_path, verbose=0)
     noise = model.noise_maps(2, seed=0)
     np.testing.assert_allclose(again.generate(2, seed=3, noise=noise), model.generate(2, seed=3, noise=noise),
@@ -72,10 +73,65 @@ def test_train_step_updates_generator_critic_and_w_avg(tmp_path):
 
 
 def test_config_round_trip():
-    model = _tiny(mixing_prob=0.5, r1_gamma=0.5)
+    model = _tiny(mixing_prob=0.5, r1_gamma=0.5, style_layer="adain", upsampling="nearest")
     clone = StyleGAN.from_config(model.get_config())
     assert (clone.num_ws, clone.mixing_prob, clone.w_dim, clone.r1_gamma) == (6, 0.5, 6, 0.5)
+    assert clone.design == {"style_layer": "adain", "const_init": "normal", "upsampling": "nearest"}
     assert clone.count_params() == model.count_params()
+
+
+@pytest.mark.parametrize("style_layer", ["adain", "modulated"])
+def test_skip_generator_fades_in_each_new_to_rgb(style_layer):
+    model = _tiny(style_layer=style_layer)
+    synthesis = model.synthesis
+    ws = model.broadcast(model.mapping(model.latent(3, seed=1)))
+    for stage in (1, 2):
+        previous = upsample(synthesis(ws, stage=stage - 1), interpolation="bilinear").numpy()
+        np.testing.assert_allclose(synthesis(ws, stage=stage, alpha=0.0).numpy(), previous, rtol=1e-5, atol=1e-5)
+        full = synthesis(ws, stage=stage, alpha=1.0).numpy()
+        half = synthesis(ws, stage=stage, alpha=0.5).numpy()
+        np.testing.assert_allclose(half, (previous + full) / 2, rtol=1e-4, atol=1e-5)
+        assert full.shape[1] == 4 * 2 ** stage and np.abs(full - previous).max() > 1e-3
+
+
+def test_design_choices_change_the_network():
+    adain, modulated = _tiny(style_layer="adain", const_init="ones"), _tiny()
+    assert np.all(adain.synthesis.const.numpy() == 1.0)
+    assert abs(float(modulated.synthesis.const.numpy().std()) - 1.0) < 0.3  # N(0, 1): varied from the start
+    assert len(adain.synthesis.adains) == adain.num_ws and not modulated.synthesis.adains
+    assert adain.count_params() != modulated.count_params()
+    for bad in ({"style_layer": "adaptive"}, {"const_init": "zeros"}, {"upsampling": "cubic"}):
+        with pytest.raises(ValueError, match="is one of"):
+            _tiny(**bad)
+
+
+def test_grows_stage_by_stage_and_refuses_an_ungrown_checkpoint(tmp_path):
+    model = _tiny()
+    histories = fit_progressive(model, X, fade_epochs=[0, 1, 1], stable_epochs=[1, 0, 1], batch_size=8,
+                                name="grown", directory=tmp_path, verbose=0)
+    assert [len(h["d_loss"]) for h in histories] == [1, 1, 2]
+    assert int(model.images_seen.numpy()) == 16 * 4 and model.stage == 2
+    assert model.generate(3, seed=1).shape == (3, 16, 16, 1)
+    model.set_stage(1)
+    assert model.generate(3, seed=1).shape == (3, 8, 8, 1)
+    old = _tiny(style_layer="adain", const_init="ones", upsampling="nearest")
+    training.fit_or_load(old, X, name="ungrown", epochs=1, batch_size=8, directory=tmp_path, verbose=0)
+    with pytest.raises(training.CheckpointError, match="trained without growing.*Delete"):
+        fit_progressive(_tiny(), X, fade_epochs=[0, 1, 1], stable_epochs=[1, 1, 1], name="ungrown",
+                        directory=tmp_path, verbose=0)
+    with pytest.raises(ValueError, match="for each of the 3 stages"):
+        fit_progressive(_tiny(), X, fade_epochs=[0, 1, 1, 1], stable_epochs=[1, 1, 1, 1], directory=tmp_path)
+    with pytest.raises(ValueError, match="one positive channel count per resolution"):
+        _tiny_channels = StyleGAN(latent_dim=8, w_dim=6, resolution=16, channels=(8, 8))
+
+
+def test_mixing_crossover_stays_within_the_layers_a_stage_uses():
+    model = _tiny(mixing_prob=1.0)
+    model.set_stage(0)
+    ws, w1 = model._mixing_ws(64)
+    ws = ws.numpy()
+    assert np.allclose(ws[:, 0], w1.numpy())  # layer 0 always takes the first style
+    assert not np.allclose(ws[:, 1], w1.numpy())  # at 4x4 the crossover is after layer 0, always
 
 
 def test_style_mixing_explorer_interactive_and_static(monkeypatch):
