@@ -172,7 +172,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "mapping_layers": 2, "mixing_prob": 0.5, "channels": [64, 32, 16, 8, 8],
                  "style_layer": "modulated", "const_init": "normal", "upsampling": "bilinear", "loss": "logistic",
                  "r1_gamma": 1.0, "r1_interval": 16, "learning_rate": 2.5e-3, "ema_half_life": 10_000.0,
-                 "compare_designs": [0, 1, 2, 3, 4], "compare_size": 4_000,
+                 "compare_designs": [0, 1, 2, 3, 4], "compare_size": 3_000,
                  "compare_fade_epochs": [0, 1, 1, 1, 1], "compare_stable_epochs": [1, 1, 1, 6, 6],
                  "compare_fid_n": 2_000, "clf_size": 55_000, "clf_epochs": 2, "mix_pairs": 1_000, "fid_n": 5_000},
         "full": {"dataset": "celeba", "resolution": 64, "train_size": 50_000, "fade_epochs": [0, 2, 2, 2, 2],

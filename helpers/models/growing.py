@@ -111,6 +111,17 @@ def fade_skip(previous_upsampled, rgb, alpha):
     return previous_upsampled + ops.cast(alpha, rgb.dtype) * rgb
 
 
+def set_growing_shape(network: Any, resolution: int, channels: Sequence[int], image_channels: int,
+                      group_size: int) -> None:
+    """Validate and store the shape a growing network is built for: ``resolution``, ``stages``, ``channels`` (one
+    per resolution), ``image_channels`` and the critic's minibatch ``group_size``."""
+    network.resolution = int(resolution)
+    network.stages = num_stages(resolution)
+    network.channels = check_channels(channels, network.stages)
+    network.image_channels = int(image_channels)
+    network.group_size = int(group_size)
+
+
 # ---------------------------------------------------------------------------------------------- losses
 def wgan_gp_critic_loss(critic: Callable, real, fake, gp_weight: float = 10.0, drift_weight: float = 1e-3,
                         seed=None) -> dict[str, Any]:
@@ -328,11 +339,7 @@ class ProgressiveCritic(keras.Model):
     def __init__(self, resolution: int = 32, channels: Sequence[int] = (128, 128, 64, 32), image_channels: int = 1,
                  group_size: int = 4, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.resolution = int(resolution)
-        self.stages = num_stages(resolution)
-        self.channels = check_channels(channels, self.stages)
-        self.image_channels = int(image_channels)
-        self.group_size = int(group_size)
+        set_growing_shape(self, resolution, channels, image_channels, group_size)
         self.from_rgb = [EqualizedConv2D(c, 1, name=f"from_rgb_{stage_resolution(k)}x{stage_resolution(k)}")
                          for k, c in enumerate(self.channels)]
         tags = [f"{stage_resolution(k)}x{stage_resolution(k)}" for k in range(self.stages)]
@@ -396,11 +403,7 @@ class GrowingGAN(KarrasGAN):
     def __init__(self, resolution: int = 32, channels: Sequence[int] = (128, 128, 64, 32), image_channels: int = 1,
                  group_size: int = 4, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.resolution = int(resolution)
-        self.stages = num_stages(resolution)
-        self.channels = check_channels(channels, self.stages)
-        self.image_channels = int(image_channels)
-        self.group_size = int(group_size)
+        set_growing_shape(self, resolution, channels, image_channels, group_size)
         self.discriminator = ProgressiveCritic(resolution, self.channels, image_channels, group_size,
                                                name="critic")
         self.alpha = self.add_weight(name="alpha", shape=(), initializer="ones", trainable=False)
