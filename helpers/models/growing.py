@@ -52,6 +52,12 @@ def num_stages(resolution: int) -> int:
     return int(math.log2(resolution)) - 1
 
 
+def check_stage(stage: int, stages: int, resolution: int) -> None:
+    """A clear ``ValueError`` for a stage outside ``0 .. stages - 1`` of a network growing to ``resolution``."""
+    if not 0 <= stage < stages:
+        raise ValueError(f"stage is in 0..{stages - 1} (4x4 to {resolution}x{resolution}), got {stage}.")
+
+
 def stage_resolution(stage: int) -> int:
     """The image side length at ``stage`` (4, 8, 16, ...)."""
     return 4 * 2 ** int(stage)
@@ -359,8 +365,7 @@ class ProgressiveCritic(keras.Model):
 
     def call(self, x, stage: int | None = None, alpha=1.0):
         stage = self.stages - 1 if stage is None else stage
-        if not 0 <= stage < self.stages:
-            raise ValueError(f"stage is in 0..{self.stages - 1}, got {stage}.")
+        check_stage(stage, self.stages, self.resolution)
         x = ops.convert_to_tensor(x, "float32")
         side = stage_resolution(stage)
         if tuple(x.shape[1:]) != (side, side, self.image_channels):
@@ -413,15 +418,9 @@ class GrowingGAN(KarrasGAN):
         """A batch of generated images at the current stage, in [-1, 1]; ``generator_step`` during its update."""
         raise NotImplementedError
 
-    def check_stage(self, stage: int) -> None:
-        """A clear ``ValueError`` for a stage outside ``0 .. stages - 1``."""
-        if not 0 <= stage < self.stages:
-            raise ValueError(f"stage is in 0..{self.stages - 1} (4x4 to {self.resolution}x{self.resolution}), "
-                             f"got {stage}.")
-
     def set_stage(self, stage: int, alpha: float = 1.0) -> None:
         """Train (and sample) at ``stage`` from now on, with fade-in weight ``alpha``; a new train step is traced."""
-        self.check_stage(stage)
+        check_stage(stage, self.stages, self.resolution)
         self.stage = int(stage)
         self.alpha.assign(float(alpha))
         self.train_function = None  # the next fit traces a step for this stage's networks
