@@ -35,6 +35,14 @@ def psnr(reference: np.ndarray, images: np.ndarray, max_value: float = 1.0) -> f
     return float(10.0 * np.log10(max_value**2 / mse))
 
 
+def conv_pool_stages(widths: tuple[int, ...]) -> list:
+    """One 3x3 ReLU convolution ('same' padding) and one 2x2 max pooling per width: the book's small CNNs."""
+    import keras
+
+    return [layer for width in widths for layer in (keras.layers.Conv2D(width, 3, activation="relu", padding="same"),
+                                                    keras.layers.MaxPooling2D(2))]
+
+
 def small_cnn_classifier(num_classes: int = 10, input_shape: tuple[int, ...] = (28, 28)):
     """A small convolutional classifier for greyscale images, ``(H, W)`` or ``(H, W, 1)``.
 
@@ -47,10 +55,7 @@ def small_cnn_classifier(num_classes: int = 10, input_shape: tuple[int, ...] = (
     return keras.Sequential([
         keras.Input(input_shape),
         keras.layers.Reshape((input_shape[0], input_shape[1], 1)),
-        keras.layers.Conv2D(32, 3, activation="relu", padding="same"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(64, 3, activation="relu", padding="same"),
-        keras.layers.MaxPooling2D(2),
+        *conv_pool_stages((32, 64)),
         keras.layers.Flatten(),
         keras.layers.Dropout(0.3),
         keras.layers.Dense(128, activation="relu", name="features"),
@@ -235,3 +240,74 @@ def retrieval_top1(queries: np.ndarray, candidates: np.ndarray, group_size: int 
     """Share of queries whose true counterpart is the nearest of its ``group_size`` candidates (see
     :func:`retrieval_ranks`); chance is ``1 / group_size``."""
     return float(np.mean(retrieval_ranks(queries, candidates, group_size, seed) == 0))
+
+
+def style_judge_network(image_shape: tuple[int, ...], seed: int = 0):
+    """:class:`StyleJudge`'s network: random flips, three 3x3 convolution and pooling stages, one logistic unit."""
+    import keras
+
+    return keras.Sequential([
+        keras.Input(image_shape),
+        keras.layers.RandomFlip("horizontal", seed=seed),
+        *conv_pool_stages((32, 64, 128)),
+        keras.layers.Flatten(),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="style_judge")
+
+
+class StyleJudge:
+    """A small CNN that tells two drawing styles apart, to judge whether a translation changed the style.
+
+    :func:`style_judge_network`, trained on images of style A (label 0) and style B (label 1), for example
+    the two vendors' *training* emoji, by Adam with a cosine decay of its learning rate over the ``epochs``.
+    Its flattened features keep where things are in the frame, which is part of a drawing style.
+
+    :meth:`probability_b` gives each image's probability of style B; :meth:`share` the share of images it
+    assigns to a style, and :meth:`accuracy` the mean of the two styles' shares on held-out images of
+    each. Images are ``(n, H, W, C)`` arrays in [0, 1] of the training images' shape; any other shape is
+    refused with a ``ValueError``.
+    """
+
+    def __init__(self, images_a: np.ndarray, images_b: np.ndarray, epochs: int = 40, seed: int = 0,
+                 batch_size: int = 64) -> None:
+        import keras
+
+        images_a, images_b = np.asarray(images_a, "float32"), np.asarray(images_b, "float32")
+        if images_a.ndim != 4 or images_a.shape[1:] != images_b.shape[1:]:
+            raise ValueError(f"The style judge trains on two (n, H, W, C) image arrays of one shape, got "
+                             f"{images_a.shape} and {images_b.shape}.")
+        self.image_shape: tuple[int, ...] = tuple(images_a.shape[1:])
+        keras.utils.set_random_seed(seed)
+        self.model = style_judge_network(self.image_shape, seed)
+        x = np.concatenate([images_a, images_b])
+        steps = epochs * int(np.ceil(len(x) / batch_size))
+        learning_rate = keras.optimizers.schedules.CosineDecay(1e-3, max(steps, 1))
+        self.model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+        y = np.concatenate([np.zeros(len(images_a)), np.ones(len(images_b))]).astype("float32")
+        order = np.random.default_rng(seed).permutation(len(x))
+        self.model.fit(x[order], y[order], epochs=epochs, batch_size=batch_size, verbose=0)
+        keras.utils.set_random_seed(seed)  # the same random state afterwards, however long the training
+
+    def _checked(self, images: np.ndarray) -> np.ndarray:
+        images = np.asarray(images, "float32")
+        if images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:
+            expected = ", ".join(map(str, self.image_shape))
+            raise ValueError(f"The style judge was trained on images of shape (n, {expected}), got {images.shape}; "
+                             "resize or reshape the images to match.")
+        return images
+
+    def probability_b(self, images: np.ndarray) -> np.ndarray:
+        """Each image's probability of style B, shape ``(n,)``."""
+        return self.model.predict(self._checked(images), batch_size=256, verbose=0)[:, 0]
+
+    def share(self, images: np.ndarray, style: str) -> float:
+        """Share of ``images`` the judge assigns to ``style`` (``"a"`` or ``"b"``)."""
+        if style not in ("a", "b"):
+            raise ValueError(f"style is 'a' or 'b', got {style!r}.")
+        is_b = self.probability_b(images) > 0.5
+        return float(np.mean(is_b if style == "b" else ~is_b))
+
+    def accuracy(self, images_a: np.ndarray, images_b: np.ndarray) -> float:
+        """Mean of the share of ``images_a`` judged A and the share of ``images_b`` judged B."""
+        return (self.share(images_a, "a") + self.share(images_b, "b")) / 2

@@ -200,3 +200,33 @@ def test_small_cnn_classifier_takes_padded_images_and_refuses_colour():
     assert small_cnn_classifier(10, (32, 32, 1)).output_shape == (None, 10)
     with pytest.raises(ValueError, match="greyscale"):
         small_cnn_classifier(10, (32, 32, 3))
+
+
+def test_style_judge_tells_the_two_vendors_real_drawings_apart():
+    from helpers import data
+    from helpers.metrics import StyleJudge
+
+    emoji = data.load_emoji_domains(32, max_emoji=600, seed=0, paired=True)
+    judge = StyleJudge(emoji.pairs_a, emoji.pairs_b, epochs=15, seed=0)
+    assert judge.accuracy(emoji.test_a, emoji.test_b) >= 0.75  # held-out emoji, never seen in either style
+    p_b = judge.probability_b(emoji.test_b)
+    assert p_b.shape == (len(emoji.test_b),) and np.all((p_b >= 0) & (p_b <= 1))
+    assert judge.share(emoji.test_a, "a") == pytest.approx(1 - judge.share(emoji.test_a, "b"))
+    assert judge.share(emoji.test_b, "b") > judge.share(emoji.test_a, "b")
+
+
+def test_style_judge_refuses_other_shapes_and_styles_with_a_clear_error():
+    from helpers.metrics import StyleJudge
+
+    rng = np.random.default_rng(0)
+    dark, light = rng.uniform(0, 0.3, (32, 8, 8, 3)), rng.uniform(0.7, 1, (32, 8, 8, 3))
+    judge = StyleJudge(dark, light, epochs=20, seed=0)
+    assert judge.accuracy(dark, light) == 1.0
+    with pytest.raises(ValueError, match=r"shape \(n, 8, 8, 3\), got \(4, 16, 16, 3\); resize"):
+        judge.share(rng.uniform(size=(4, 16, 16, 3)), "b")
+    with pytest.raises(ValueError, match=r"shape \(n, 8, 8, 3\), got \(8, 8, 3\)"):
+        judge.probability_b(dark[0])
+    with pytest.raises(ValueError, match="style is 'a' or 'b'"):
+        judge.share(dark, "twitter")
+    with pytest.raises(ValueError, match="one shape"):
+        StyleJudge(dark, light[:, :4], epochs=1)

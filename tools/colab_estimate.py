@@ -175,16 +175,30 @@ def _ch09_wgan(b: Budget) -> list[Run]:
     return runs
 
 
-def _cyclegan_nets(size: int, channels: int, g_filters: int, d_filters: int) -> tuple[tuple[Net, float], ...]:
+def _ch09_fragile(b: Budget) -> list[Run]:
+    # cell 22: the standard GAN on WGAN-GP's networks (5 discriminator steps, no penalty) and WGAN-GP, per seed
+    g = Net.of("wgan", part="g", penalty="gp", arch="mlp")
+    d = Net.of("wgan", part="d", penalty="gp", arch="mlp")
+    runs = []
+    for penalty_passes in (0.0, 1.0):
+        for _ in range(b["fragile_seeds"]):
+            runs.append(Run(gan_nets(g, d, d_steps=5, penalty_passes=penalty_passes),
+                            b["fragile_epochs"] * min(b["fragile_size"], mnist_n(b)), 64, updates=6))
+            runs.append(fid_run(g, b["fid_n"]))
+    return runs
+
+
+def _cyclegan_nets(size: int, channels: int, g_filters: int, d_filters: int,
+                   d_layers: int) -> tuple[tuple[Net, float], ...]:
     # per pair: each of the two generators 3 times (translation, cycle, identity); each discriminator 3 times
     # (generator's adversarial term, real and pooled fake in its own step)
     g = Net.of("unet", size=size, channels=channels, filters=g_filters)
-    d = Net.of("patch", size=size, channels=channels, filters=d_filters)
+    d = Net.of("patch", size=size, channels=channels, filters=d_filters, layers=d_layers)
     return ((g, 6.0), (d, 6.0))
 
 
 def _ch10_cyclegan(b: Budget, epochs: int) -> list[Run]:
-    nets = _cyclegan_nets(b["image_size"], 3, b["g_filters"], b["d_filters"])
+    nets = _cyclegan_nets(b["image_size"], 3, b["g_filters"], b["d_filters"], d_layers=3)  # cell 9's recipe
     return [Run(nets, epochs * EMOJI_UNPAIRED, b["batch_size"], updates=2)]
 
 
@@ -377,25 +391,30 @@ PHASES: dict[str, list[Phase]] = {
         Phase("cell 14", "Fashion-MNIST domain classifier", lambda b: clf_run(mnist_n(b), b["clf_epochs"])),
         Phase("cells 16, 20", "wgan_clip, wgan_gp, wgan_div (MLP, 5 critic steps) with their monitors and FIDs",
               _ch09_wgan),
-        Phase("cell 32", "exercise: convolutional WGAN-GP, one epoch on ex_images",
+        Phase("cell 22", "fragile setting: standard GAN and WGAN-GP on the same networks, fragile_seeds each",
+              _ch09_fragile),
+        Phase("cell 35", "exercise: convolutional WGAN-GP, one epoch on ex_images",
               lambda b: [Run(gan_nets(Net.of("wgan", part="g", penalty="gp", arch="dcgan"),
                                       Net.of("wgan", part="d", penalty="gp", arch="dcgan"), d_steps=5,
                                       penalty_passes=1.0), b["ex_images"], 64, updates=6)]),
-        # cell 28 (a 1-D critic, ex_steps x 256 points through 64-64 MLPs) and cell 22's norm_n gradient norms
+        # cell 31 (a 1-D critic, ex_steps x 256 points through 64-64 MLPs) and cell 25's norm_n gradient norms
         # are negligible
     ],
     "ch10": [
         Phase("cell 15", "cyclegan (emoji, 2 U-Nets + 2 PatchGANs); cell 17 only loads",
               lambda b: _ch10_cyclegan(b, b["epochs"])),
-        Phase("cell 25", "paired_ab and paired_ba U-Nets (supervised bound)",
+        Phase("cell 25", "style judge on the paired training emoji of both styles",
+              lambda b: [Run(((Net.of("style_judge", size=b["image_size"]), 1.0),),
+                             b["judge_epochs"] * 2 * EMOJI_PAIRED, 64)]),
+        Phase("cell 28", "paired_ab and paired_ba U-Nets (supervised bound)",
               lambda b: [Run(((Net.of("unet", size=b["image_size"], channels=3, filters=b["g_filters"]), 1.0),),
                              b["paired_epochs"] * EMOJI_PAIRED, b["batch_size"]) for _ in range(2)]),
-        Phase("cell 30", "outline domain classifiers (32x32) and the outlines CycleGAN",
+        Phase("cell 33", "outline domain classifiers (32x32) and the outlines CycleGAN",
               lambda b: [*clf_run(b["outline_train"], b["outline_classifier_epochs"], side=32, count=2, name="outline"),
-                         Run(_cyclegan_nets(32, 1, b["g_filters"], b["d_filters"]),
+                         Run(_cyclegan_nets(32, 1, b["g_filters"], b["d_filters"], d_layers=2),
                              b["outline_epochs"] * b["outline_steps_per_epoch"] * b["outline_batch"],
                              b["outline_batch"], updates=2)]),
-        Phase("cell 34", "no_identity CycleGAN for epochs // 4", lambda b: _ch10_cyclegan(b, max(1, b["epochs"] // 4))),
+        Phase("cell 37", "no_identity CycleGAN for epochs // 6", lambda b: _ch10_cyclegan(b, max(1, b["epochs"] // 6))),
     ],
     "ch11": [
         Phase("cell 9", "style transfer: steps optimisation steps of one size x size image",
@@ -537,7 +556,12 @@ def _build(kind: str, a: dict[str, Any]) -> float:
     if kind == "patch":
         from helpers.models.cyclegan import patch_discriminator
 
-        return model_flops(patch_discriminator(a["size"], channels=a["channels"], filters=a["filters"], n_layers=2))
+        return model_flops(patch_discriminator(a["size"], channels=a["channels"], filters=a["filters"],
+                                               n_layers=a["layers"]))
+    if kind == "style_judge":
+        from helpers.metrics import style_judge_network
+
+        return model_flops(style_judge_network((a["size"], a["size"], 3)))
     if kind == "vgg":
         from helpers.models import style_transfer as st
 

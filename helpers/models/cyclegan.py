@@ -22,22 +22,44 @@ SUPPORTED_SIZES: tuple[int, ...] = (16, 32, 64, 128, 256)
 """Image sizes the U-Net generator accepts (square images; it halves them down to 4x4)."""
 
 
+UPSAMPLING: tuple[str, ...] = ("resize", "transpose")
+"""How the U-Net's decoder doubles the size: resize-then-convolve (the default) or a transposed convolution."""
+
+
 def _check_size(image_size: int) -> None:
     if image_size not in SUPPORTED_SIZES:
         raise ValueError(f"The U-Net generator takes square images of size {', '.join(map(str, SUPPORTED_SIZES))} "
                          f"pixels (it halves them down to 4x4), got {image_size}. Resize the images first.")
 
 
+def up_block(h, filters: int, upsampling: str = "resize", name: str = "up"):
+    """Double the height and width of ``h`` and map it to ``filters`` channels (no bias, no activation).
+
+    ``"resize"``: nearest-neighbour upsampling, then a 3x3 convolution. Every output pixel then sees the
+    same number of input pixels, so the block cannot print the checkerboard of uneven overlap that a
+    stride-2 transposed convolution with a 4x4 kernel tends to leave early in training (Odena et al. 2016,
+    "Deconvolution and checkerboard artifacts"). ``"transpose"``: that 4x4 transposed convolution.
+    """
+    if upsampling not in UPSAMPLING:
+        raise ValueError(f"upsampling is one of {UPSAMPLING}, got {upsampling!r}.")
+    if upsampling == "transpose":
+        return keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                                            name=f"{name}_conv")(h)
+    h = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(h)
+    return keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(h)
+
+
 def unet_generator(image_size: int = 32, channels: int = 3, filters: int = 32, max_filters: int = 256,
-                   name: str = "unet_generator") -> keras.Model:
+                   upsampling: str = "resize", name: str = "unet_generator") -> keras.Model:
     """A U-Net translator from ``(image_size, image_size, channels)`` images in [-1, 1] to the same shape.
 
     A stride-1 stem convolution, then ``log2(image_size) - 2`` encoder blocks (4x4 convolution with stride 2,
     instance normalisation, LeakyReLU 0.2; the filters double from ``filters`` up to ``max_filters``) down
-    to a 4x4 bottleneck; the decoder mirrors them with transposed convolutions, instance normalisation and
-    ReLU, concatenating each encoder block's output of the same size (the skip connections, the stem's
-    included), and ends in a 3x3 convolution with ``tanh``. The skips let fine detail, which translation
-    keeps, bypass the bottleneck. Raises ``ValueError`` for a size not in :data:`SUPPORTED_SIZES`.
+    to a 4x4 bottleneck; the decoder mirrors them with :func:`up_block` (resize-then-convolve, or with
+    ``upsampling="transpose"`` a transposed convolution), instance normalisation and ReLU, concatenating
+    each encoder block's output of the same size (the skip connections, the stem's included), and ends
+    in a 3x3 convolution with ``tanh``. The skips let fine detail, which translation keeps, bypass the
+    bottleneck. Raises ``ValueError`` for a size not in :data:`SUPPORTED_SIZES`.
     """
     _check_size(image_size)
     depth = int(np.log2(image_size)) - 2
@@ -53,8 +75,7 @@ def unet_generator(image_size: int = 32, channels: int = 3, filters: int = 32, m
         skips.append(h)
     skips.pop()  # the bottleneck has no partner on the way up
     for i, width in enumerate(reversed([filters, *widths[:-1]])):
-        h = keras.layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
-                                         name=f"up{i + 1}_conv")(h)
+        h = up_block(h, width, upsampling, name=f"up{i + 1}")
         h = instance_normalization(f"up{i + 1}_norm")(h)
         h = keras.layers.ReLU(name=f"up{i + 1}_act")(h)
         h = keras.layers.Concatenate(name=f"up{i + 1}_skip")([h, skips.pop()])
@@ -293,14 +314,15 @@ class CycleGAN(keras.Model):
 
 
 def cyclegan(image_size: int = 32, channels: int = 3, g_filters: int = 32, d_filters: int = 64,
-             d_layers: int = 3, name: str = "cyclegan", **kwargs: Any) -> CycleGAN:
+             d_layers: int = 3, upsampling: str = "resize", name: str = "cyclegan", **kwargs: Any) -> CycleGAN:
     """A CycleGAN of two :func:`unet_generator` and two :func:`patch_discriminator` networks.
 
+    ``upsampling`` is the generators' (see :func:`up_block`).
     Other keyword arguments (``cycle_weight``, ``identity_weight``, ``pool_size``, ``seed``) go to
     :class:`CycleGAN`.
     """
-    return CycleGAN(unet_generator(image_size, channels, g_filters, name=f"{name}_g_ab"),
-                    unet_generator(image_size, channels, g_filters, name=f"{name}_g_ba"),
+    return CycleGAN(unet_generator(image_size, channels, g_filters, upsampling=upsampling, name=f"{name}_g_ab"),
+                    unet_generator(image_size, channels, g_filters, upsampling=upsampling, name=f"{name}_g_ba"),
                     patch_discriminator(image_size, channels, d_filters, d_layers, name=f"{name}_d_a"),
                     patch_discriminator(image_size, channels, d_filters, d_layers, name=f"{name}_d_b"),
                     name=name, **kwargs)

@@ -181,17 +181,17 @@ class WGAN(GAN):
 ARCHITECTURES = ("mlp", "dcgan")
 
 
-def wgan(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters: tuple[int, int] = (64, 128),
-         hidden: tuple[int, ...] = (256, 512), critic_norm: str | None = "default", name: str | None = None,
-         **wgan_kwargs: Any) -> WGAN:
-    """A WGAN on 28x28 images from the book's shared builders, the same networks for every penalty.
+def wgan_networks(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters: tuple[int, int] = (64, 128),
+                  hidden: tuple[int, ...] = (256, 512), critic_norm: str | None = "default",
+                  name: str = "wgan") -> tuple[keras.Model, keras.Model]:
+    """The generator and critic that :func:`wgan` builds for ``penalty``, as a pair ``(generator, critic)``.
 
     ``arch="dcgan"``: the DCGAN generator and a DCGAN-shaped critic (``filters``) on 28x28x1 images;
     ``arch="mlp"``: the MLP generator and critic of chapter 7 (``hidden``, mirrored in the critic) on
     28x28 images. ``critic_norm="default"`` picks what each variant's paper uses without batch norm:
     none for weight clipping (clipping the gain of a normalisation layer would only shrink it) and
     layer normalisation for the gradient and divergence penalties, which are defined example by example
-    and would be corrupted by batch norm's mixing of examples. Other keyword arguments go to :class:`WGAN`.
+    and would be corrupted by batch norm's mixing of examples.
     """
     if penalty not in PENALTIES:
         raise ValueError(f"penalty is one of {PENALTIES}, got {penalty!r}.")
@@ -199,11 +199,39 @@ def wgan(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters
         raise ValueError(f"arch is one of {ARCHITECTURES}, got {arch!r}.")
     if critic_norm == "default":
         critic_norm = None if penalty == "clip" else "layer"
-    name = name or f"wgan_{penalty}"
     if arch == "mlp":
         generator = mlp_generator(latent_dim, (28, 28), hidden, name=f"{name}_generator")
         critic = mlp_discriminator((28, 28), tuple(reversed(hidden)), norm=critic_norm, name=f"{name}_critic")
     else:
         generator = dcgan_generator(latent_dim, filters, name=f"{name}_generator")
         critic = dcgan_discriminator(filters, norm=critic_norm, name=f"{name}_critic")
+    return generator, critic
+
+
+def wgan(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters: tuple[int, int] = (64, 128),
+         hidden: tuple[int, ...] = (256, 512), critic_norm: str | None = "default", name: str | None = None,
+         **wgan_kwargs: Any) -> WGAN:
+    """A WGAN on 28x28 images from the book's shared builders, the same networks for every penalty.
+
+    The networks are :func:`wgan_networks`'s for ``penalty``, ``arch``, ``filters``, ``hidden`` and
+    ``critic_norm``. Other keyword arguments go to :class:`WGAN`.
+    """
+    name = name or f"wgan_{penalty}"
+    generator, critic = wgan_networks(penalty, latent_dim, arch, filters, hidden, critic_norm, name)
     return WGAN(generator, critic, latent_dim, penalty=penalty, name=name, **wgan_kwargs)
+
+
+def standard_gan_like(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan",
+                      filters: tuple[int, int] = (64, 128), hidden: tuple[int, ...] = (256, 512),
+                      critic_norm: str | None = "default", d_steps: int = 5, name: str | None = None,
+                      **gan_kwargs: Any) -> GAN:
+    """A GAN with the standard (non-saturating) loss on the very networks and schedule of ``wgan(penalty)``.
+
+    The discriminator is the critic network of :func:`wgan_networks`, its score read as a logit, and it
+    takes ``d_steps`` steps per generator step, five like the WGAN's critic: a discriminator much
+    stronger than its generator, the setting in which the WGAN paper saw the standard GAN fail. Compile it
+    with the WGAN's optimizers to change nothing but the loss. Other keyword arguments go to :class:`GAN`.
+    """
+    name = name or f"standard_like_{penalty}"
+    generator, critic = wgan_networks(penalty, latent_dim, arch, filters, hidden, critic_norm, name)
+    return GAN(generator, critic, latent_dim, d_steps=d_steps, name=name, **gan_kwargs)

@@ -6,11 +6,13 @@ from helpers import config, training
 from helpers.layers import instance_normalization
 from helpers.models.cyclegan import (
     SUPPORTED_SIZES,
+    UPSAMPLING,
     CycleGAN,
     ImagePool,
     cyclegan,
     patch_discriminator,
     unet_generator,
+    up_block,
 )
 
 RNG = np.random.default_rng(0)
@@ -42,6 +44,40 @@ def test_unet_preserves_the_shape_of_supported_sizes(size):
 def test_unet_rejects_other_sizes_and_says_which_work(size):
     with pytest.raises(ValueError, match=r"16, 32, 64, 128, 256.*got " + str(size)):
         unet_generator(size)
+
+
+@pytest.mark.parametrize("upsampling", UPSAMPLING)
+def test_up_block_doubles_the_size(upsampling):
+    x = keras.Input((4, 6, 3))
+    y = up_block(x, 5, upsampling, name="up")
+    assert tuple(y.shape) == (None, 8, 12, 5)
+
+
+def test_resize_convolution_has_no_checkerboard_where_the_transposed_one_does():
+    # A flat input through random weights: resize-then-convolve gives a flat output away from the border,
+    # whatever the weights, because every output pixel sees the same input pixels; a stride-2 transposed
+    # convolution gives each output pixel its own share of the kernel, a period-2 pattern (Odena et al. 2016).
+    x = keras.Input((8, 8, 1))
+    for upsampling in UPSAMPLING:
+        net = keras.Model(x, up_block(x, 1, upsampling, name=upsampling))
+        rng = np.random.default_rng(1)
+        net.set_weights([rng.normal(size=w.shape).astype("float32") for w in net.get_weights()])
+        inner = keras.ops.convert_to_numpy(net(np.ones((1, 8, 8, 1), "float32")))[0, 2:-2, 2:-2, 0]
+        if upsampling == "resize":
+            np.testing.assert_allclose(inner, inner[0, 0], rtol=1e-5)
+        else:
+            assert np.ptp(inner) > 0.1
+            np.testing.assert_allclose(inner[::2, ::2], inner[0, 0], rtol=1e-5)  # a period-2 checkerboard
+
+
+def test_unet_upsampling_choice_and_bad_value():
+    resize = unet_generator(16, filters=4, max_filters=8)
+    transpose = unet_generator(16, filters=4, max_filters=8, upsampling="transpose")
+    assert any(isinstance(layer, keras.layers.UpSampling2D) for layer in resize.layers)
+    assert not any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in resize.layers)
+    assert any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in transpose.layers)
+    with pytest.raises(ValueError, match="upsampling is one of"):
+        unet_generator(16, upsampling="bilinear")
 
 
 def test_instance_normalisation_normalises_each_sample_and_channel():

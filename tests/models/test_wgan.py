@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from helpers import config, training
-from helpers.models.gan import dcgan_discriminator
-from helpers.models.wgan import PENALTIES, WGAN, wgan
+from helpers.models.gan import GAN, dcgan_discriminator
+from helpers.models.wgan import PENALTIES, WGAN, standard_gan_like, wgan, wgan_networks
 
 RNG = np.random.default_rng(0)
 X = RNG.random((32, 28, 28, 1)).astype("float32")
@@ -129,3 +129,33 @@ def test_bad_arguments():
         wgan("gp", num_classes=10)
     with pytest.raises(ValueError, match="compile"):
         wgan("gp", filters=(2, 2)).fit(X[:8], epochs=1, batch_size=8, verbose=0)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_standard_gan_like_uses_the_wgan_networks_and_schedule_with_the_original_loss(arch):
+    kwargs = {"latent_dim": 4, "arch": arch, "filters": (4, 8), "hidden": (8, 16)}
+    config.set_seed(0)
+    reference = wgan("gp", seed=0, **kwargs)
+    config.set_seed(0)
+    model = standard_gan_like("gp", seed=0, **kwargs)
+    assert isinstance(model, GAN) and not isinstance(model, WGAN)
+    assert model.d_steps == 5 and model.generator_loss == "non_saturating"
+    for ours, theirs in ((model.generator, reference.generator), (model.discriminator, reference.discriminator)):
+        assert [w.shape for w in ours.weights] == [w.shape for w in theirs.weights]
+        assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+                  g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    history = model.fit(X[:16] if arch == "dcgan" else X[:16, ..., 0], epochs=1, batch_size=8, verbose=0).history
+    assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(history)
+    assert int(model.d_optimizer.iterations.numpy()) == 5 * int(model.g_optimizer.iterations.numpy()) == 10
+
+
+def test_wgan_networks_pick_each_papers_critic_normalisation_and_refuse_bad_names():
+    _, clip_critic = wgan_networks("clip", latent_dim=4, arch="mlp", hidden=(8,))
+    _, gp_critic = wgan_networks("gp", latent_dim=4, arch="mlp", hidden=(8,))
+    assert not any(isinstance(layer, keras.layers.LayerNormalization) for layer in clip_critic.layers)
+    assert any(isinstance(layer, keras.layers.LayerNormalization) for layer in gp_critic.layers)
+    with pytest.raises(ValueError, match="penalty is one of"):
+        wgan_networks("r1")
+    with pytest.raises(ValueError, match="arch is one of"):
+        standard_gan_like("gp", arch="resnet")
