@@ -67,15 +67,16 @@ lint: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(BIN)/python -m pytest tests/ -q
 
-smoke: setup
-	GENBOOK_OFFLINE=1 $(BIN)/python tools/smoke.py
+## smoke: every notebook once in smoke mode, by nbval (errors, the NBVAL_CHECK_OUTPUT cells, each notebook's
+## time against smoke's limits: notebooks/conftest.py); the same run as `make nbval` and CI's nbval-smoke stage
+smoke: nbval
 
 ## preflight: every notebook at full mode's shapes and smoke's amounts, with its time and peak memory
 preflight: setup
 	GENBOOK_OFFLINE=1 $(BIN)/python tools/smoke.py --mode preflight
 
 nbval: setup
-	GENBOOK_OFFLINE=1 GENBOOK_MODE=smoke $(BIN)/python -m pytest --nbval-lax notebooks/ -q -p no:cacheprovider
+	GENBOOK_OFFLINE=1 GENBOOK_MODE=smoke GENBOOK_HEADLESS=1 $(BIN)/python -m pytest --nbval-lax notebooks/ -q -p no:cacheprovider
 
 check-outputs: $(VENV)/.installed
 	$(BIN)/python tools/check_outputs.py
@@ -88,7 +89,8 @@ release: $(VENV)/.installed
 check-release: $(VENV)/.installed
 	$(BIN)/python tools/release.py check
 
-## compat: every notebook in smoke mode in two fresh environments, the oldest and the newest versions allowed
+## compat: two fresh environments: the oldest versions allowed run every notebook in smoke mode, the newest
+## releases run the preflight of full mode (CI's compat-newest stage)
 compat: setup
 	GENBOOK_OFFLINE=1 $(BIN)/python tools/compat.py oldest newest
 

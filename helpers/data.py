@@ -146,6 +146,25 @@ _SOURCES: dict[str, tuple[Callable[[], Raw], Callable[[], Raw], tuple[str, ...]]
 }
 
 
+# The published split sizes (training, test) of each data set, as the online loaders return them.
+DATASET_SIZES: dict[str, tuple[int, int]] = {"fashion_mnist": (60_000, 10_000), "mnist": (60_000, 10_000)}
+
+
+def dataset_sizes(name: str, *, validation_size: int = 5_000, train_size: int | None = None) -> dict[str, int]:
+    """How many images ``load_dataset(name, ...)`` returns in each split, without loading them.
+
+    The sizes of the published data set (what Colab downloads); the small offline MNIST of CI has fewer.
+    Returns ``{"train": ..., "valid": ..., "test": ...}``.
+    """
+    key = name.strip().lower().replace("-", "_")
+    if key not in DATASET_SIZES:
+        raise UnknownDataset(f"Unknown data set {name!r}. Known data sets: {', '.join(known_datasets())}.")
+    n_train, n_test = DATASET_SIZES[key]
+    train = n_train - validation_size
+    return {"train": train if train_size is None else min(train_size, train), "valid": validation_size,
+            "test": n_test}
+
+
 def known_datasets() -> tuple[str, ...]:
     """The names :func:`load_dataset` accepts."""
     return tuple(sorted(_SOURCES))
@@ -469,6 +488,47 @@ def load_emoji_domains(size: int = 32, categories: tuple[str, ...] | None = None
     that many before splitting. Images are resized to ``size`` x ``size`` pixels. ``paired=True`` also
     returns every training emoji in both styles (``pairs_a``, ``pairs_b``), for a supervised upper bound.
     """
+    images, known, test, train = _emoji_split(categories, test_size, style_a, style_b, max_emoji, seed)
+    half = len(train) // 2
+
+    def load(items, style):
+        return np.stack([_load_rgba_on_white(images[style] / e["image"], size) for e in items]).astype(np.float32)
+
+    pairs = {s: load(train, s) for s in (style_a, style_b)} if paired else {}
+    # The unpaired halves are slices of the pairs when those were loaded (each PNG is read once).
+    train_a = pairs[style_a][:half] if paired else load(train[:half], style_a)
+    train_b = pairs[style_b][half:] if paired else load(train[half:], style_b)
+    class_names = tuple(categories) if categories is not None else tuple(known)
+
+    def labels(items):
+        return np.array([class_names.index(e["category"]) for e in items], dtype=np.int64)
+
+    return TranslationDomains(
+        name="emoji", style_a=style_a, style_b=style_b,
+        train_a=train_a, train_b=train_b,
+        test_a=load(test, style_a), test_b=load(test, style_b),
+        test_names=tuple(e["name"].lower() for e in test),
+        source=f"npm emoji-datasource-{style_a} and -{style_b} {EMOJI_VERSION}, {size}x{size} pixels",
+        pairs_a=pairs.get(style_a), pairs_b=pairs.get(style_b),
+        labels_a=labels(train[:half]), labels_b=labels(train[half:]), test_labels=labels(test), class_names=class_names,
+    )
+
+
+def emoji_split_sizes(categories: tuple[str, ...] | None = None, test_size: float | int = 0.2,
+                      style_a: str = "google", style_b: str = "twitter", max_emoji: int | None = None,
+                      seed: int = 0) -> dict[str, int]:
+    """How many emoji :func:`load_emoji_domains` puts in each split with these arguments, without loading images.
+
+    Returns ``{"train_a": ..., "train_b": ..., "paired": ..., "test": ...}`` (``paired``: the training emoji
+    in both styles, ``pairs_a`` and ``pairs_b``). Reads only the emoji packages' index.
+    """
+    _, _, test, train = _emoji_split(categories, test_size, style_a, style_b, max_emoji, seed)
+    half = len(train) // 2
+    return {"train_a": half, "train_b": len(train) - half, "paired": len(train), "test": len(test)}
+
+
+def _emoji_split(categories, test_size, style_a, style_b, max_emoji, seed) -> tuple[dict, list, list, list]:
+    """The emoji folders per style, the known categories, and the chosen test and training entries."""
     if style_a == style_b or {style_a, style_b} - set(EMOJI_STYLES):
         raise ValueError(f"Choose two different styles out of {EMOJI_STYLES}, got {style_a!r} and {style_b!r}.")
     folders = {s: _fetch_npm_package(f"emoji-datasource-{s}", EMOJI_VERSION, "emoji.json") for s in (style_a, style_b)}
@@ -493,30 +553,7 @@ def load_emoji_domains(size: int = 32, categories: tuple[str, ...] | None = None
     n_test = int(round(test_size * len(chosen))) if isinstance(test_size, float) else int(test_size)
     if not 0 < n_test < len(chosen) - 1:
         raise ValueError(f"test_size leaves {n_test} test emoji out of {len(chosen)}; keep some for each split.")
-    test, train = chosen[:n_test], chosen[n_test:]
-    half = len(train) // 2
-
-    def load(items, style):
-        return np.stack([_load_rgba_on_white(images[style] / e["image"], size) for e in items]).astype(np.float32)
-
-    pairs = {s: load(train, s) for s in (style_a, style_b)} if paired else {}
-    # The unpaired halves are slices of the pairs when those were loaded (each PNG is read once).
-    train_a = pairs[style_a][:half] if paired else load(train[:half], style_a)
-    train_b = pairs[style_b][half:] if paired else load(train[half:], style_b)
-    class_names = tuple(categories) if categories is not None else tuple(known)
-
-    def labels(items):
-        return np.array([class_names.index(e["category"]) for e in items], dtype=np.int64)
-
-    return TranslationDomains(
-        name="emoji", style_a=style_a, style_b=style_b,
-        train_a=train_a, train_b=train_b,
-        test_a=load(test, style_a), test_b=load(test, style_b),
-        test_names=tuple(e["name"].lower() for e in test),
-        source=f"npm emoji-datasource-{style_a} and -{style_b} {EMOJI_VERSION}, {size}x{size} pixels",
-        pairs_a=pairs.get(style_a), pairs_b=pairs.get(style_b),
-        labels_a=labels(train[:half]), labels_b=labels(train[half:]), test_labels=labels(test), class_names=class_names,
-    )
+    return images, known, chosen[:n_test], chosen[n_test:]
 
 
 def outline(images: np.ndarray, width: int = 3) -> np.ndarray:

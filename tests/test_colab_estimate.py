@@ -67,3 +67,23 @@ def test_markdown_table_has_a_row_per_chapter():
     lines = ce.table(estimates, markdown=True).splitlines()
     assert len(lines) == 2 + len(BUDGETS)
     assert all(line.startswith("| ") or line.startswith("|---") for line in lines)
+
+
+def test_data_sizes_come_from_helpers_data():
+    assert ce.mnist_train() == 55_000  # 60,000 Fashion-MNIST training images less load_dataset's 5,000
+    assert ce.notebook_constant("10_cyclegan", "CATEGORIES")[0] == "Smileys & Emotion"
+    with pytest.raises(LookupError, match="assigns no literal"):
+        ce.notebook_constant("10_cyclegan", "NO_SUCH_NAME")
+
+
+def test_every_cell_a_phase_names_is_a_code_cell_of_its_notebook():
+    import re
+
+    import nbformat
+
+    notebooks = {p.name[:2]: p for p in (ce.ROOT / "notebooks").glob("*.ipynb")}
+    for chapter, phases in ce.PHASES.items():
+        cells = nbformat.read(notebooks[chapter[2:]], as_version=4).cells
+        for phase in phases:
+            for number in re.findall(r"\d+", phase.cell if phase.cell.startswith("cell") else ""):
+                assert cells[int(number)].cell_type == "code", f"{chapter} {phase.cell}: cell {number} is not code"

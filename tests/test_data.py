@@ -23,6 +23,15 @@ def test_fashion_mnist_offline_is_complete_and_scaled(fashion):
     assert "Debian" in fashion.source
 
 
+def test_dataset_sizes_are_what_load_dataset_returns_without_loading(fashion):
+    sizes = data.dataset_sizes("Fashion-MNIST")
+    assert sizes == {"train": len(fashion.x_train), "valid": len(fashion.x_valid), "test": len(fashion.x_test)}
+    assert data.dataset_sizes("mnist", validation_size=1_000, train_size=70_000)["train"] == 59_000
+    assert data.dataset_sizes("mnist", train_size=300)["train"] == 300
+    with pytest.raises(data.UnknownDataset, match="Known data sets"):
+        data.dataset_sizes("cifar10")
+
+
 def test_train_and_validation_do_not_overlap():
     ds = data.load_dataset("fashion_mnist", validation_size=100, train_size=300, seed=1)
     train = {x.tobytes() for x in ds.x_train}
@@ -201,6 +210,9 @@ def test_emoji_training_pairs_and_categories():
     assert plain.pairs_a is None  # the same unpaired halves, read without the pairs
     np.testing.assert_array_equal(plain.train_a, d.train_a)
     np.testing.assert_array_equal(plain.train_b, d.train_b)
+    sizes = data.emoji_split_sizes(categories=cats, test_size=10, max_emoji=60, seed=2)
+    assert sizes == {"train_a": len(d.train_a), "train_b": len(d.train_b), "paired": len(d.pairs_a),
+                     "test": len(d.test_a)}
 
 
 def test_outline_is_the_morphological_gradient():

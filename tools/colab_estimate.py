@@ -28,12 +28,15 @@ Method (issue 17, item 4). No GPU is needed: the estimate is computed, not measu
 from __future__ import annotations
 
 import argparse
+import ast
+import inspect
 import math
 import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from helpers import config, data  # noqa: E402
 from helpers.config import BUDGETS  # noqa: E402
 
 T4_PEAK_FLOPS = 8.1e12
@@ -56,13 +60,33 @@ TRAIN_FACTOR = 3.0
 TRACE_BATCH = 4
 """The batch the forward passes are traced at (4: the minibatch std-dev layers group 4 images)."""
 
-MNIST_TRAIN = 55_000
-"""``data.load_dataset`` keeps 60,000 - 5,000 validation images for training (MNIST and Fashion-MNIST)."""
-EMOJI_UNPAIRED = 648
-"""Chapter 10: 654 / 655 unpaired training emoji per domain (notebook cell 3's summary, max_emoji 2,000, the
-same in book and full mode), batched by 8 with drop_remainder: 81 batches of 8 pairs per epoch."""
-EMOJI_PAIRED = 1_309
-"""Chapter 10: the paired training images per domain (cell 3's summary), for the supervised bound."""
+
+
+def mnist_train() -> int:
+    """The training images of (Fashion-)MNIST after ``data.load_dataset``'s validation split, as Colab loads them."""
+    return data.dataset_sizes("fashion_mnist")["train"]
+
+
+def notebook_constant(notebook: str, name: str) -> Any:
+    """The literal a notebook assigns to ``name`` at the top level of a code cell (``CATEGORIES = (...)``)."""
+    import nbformat
+
+    for cell in nbformat.read(ROOT / "notebooks" / f"{notebook}.ipynb", as_version=4).cells:
+        if cell.cell_type != "code" or f"{name} =" not in cell.source:
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.parse(code).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+                return ast.literal_eval(node.value)
+    raise LookupError(f"notebooks/{notebook}.ipynb assigns no literal to {name}.")
+
+
+@cache
+def emoji_split(max_emoji: int) -> dict[str, int]:
+    """Chapter 10's emoji splits: ``data.emoji_split_sizes`` with the chapter's categories, cap and seed."""
+    seed = inspect.signature(config.setup).parameters["seed"].default
+    return data.emoji_split_sizes(categories=notebook_constant("10_cyclegan", "CATEGORIES"), max_emoji=max_emoji,
+                                  seed=seed)
 
 Budget = Mapping[str, Any]
 
@@ -103,8 +127,8 @@ class Phase:
 
 
 def mnist_n(b: Budget) -> int:
-    """Training images of an MNIST-like data set for ``train_size`` (55,000 at most)."""
-    return min(int(b["train_size"]), MNIST_TRAIN)
+    """Training images of an MNIST-like data set for ``train_size`` (at most the training split)."""
+    return min(int(b["train_size"]), mnist_train())
 
 
 def gan_nets(g: Net, d: Net, d_steps: int = 1, penalty_passes: float = 0.0) -> tuple[tuple[Net, float], ...]:
@@ -160,7 +184,7 @@ def _dcgan(part: str, conditional: bool = False) -> Net:
 
 
 def _ch09_wgan(b: Budget) -> list[Run]:
-    steps = b["epochs"] * math.ceil(MNIST_TRAIN / 64)
+    steps = b["epochs"] * math.ceil(mnist_train() / 64)
     runs = []
     for penalty in ("clip", "gp", "div"):
         g = Net.of("wgan", part="g", penalty=penalty, arch="mlp")
@@ -199,7 +223,9 @@ def _cyclegan_nets(size: int, channels: int, g_filters: int, d_filters: int,
 
 def _ch10_cyclegan(b: Budget, epochs: int) -> list[Run]:
     nets = _cyclegan_nets(b["image_size"], 3, b["g_filters"], b["d_filters"], d_layers=3)  # cell 9's recipe
-    return [Run(nets, epochs * EMOJI_UNPAIRED, b["batch_size"], updates=2)]
+    split = emoji_split(b["max_emoji"])  # unpaired batches of the smaller domain, the last partial one dropped
+    per_epoch = min(split["train_a"], split["train_b"]) // b["batch_size"] * b["batch_size"]
+    return [Run(nets, epochs * per_epoch, b["batch_size"], updates=2)]
 
 
 def _vgg(size: int, shallow: bool = False) -> tuple[tuple[Net, float], ...]:
@@ -225,7 +251,7 @@ def _ch11_fast(b: Budget) -> list[Run]:
 
 def growing_images(b: Budget) -> int:
     """``data.growing_gan_images``: the first ``train_size`` faces (CelebA) or Fashion-MNIST training images."""
-    return int(b["train_size"]) if b["dataset"] == "celeba" else min(int(b["train_size"]), MNIST_TRAIN)
+    return int(b["train_size"]) if b["dataset"] == "celeba" else min(int(b["train_size"]), mnist_train())
 
 
 def _growing_shape(b: Budget) -> dict[str, Any]:
@@ -304,9 +330,9 @@ PHASES: dict[str, list[Phase]] = {
                          Run(ae(input_shape=(100,), code_size=30, hidden=()), b["greedy_epochs"] * mnist_n(b), 128)]),
         Phase("cell 22", "greedy_ae fine-tuning (stage 1 + stage 2 stacked)",
               lambda b: [Run(ae(code_size=30, hidden=(100,)), max(1, b["greedy_epochs"] // 2) * mnist_n(b), 128)]),
-        Phase("cells 24, 35", "few-label classifiers: scratch, frozen, fine-tuned per seed; 100-label exercise",
+        Phase("cells 26, 37", "few-label classifiers: scratch, frozen, fine-tuned per seed; 100-label exercise",
               _ch02_classifiers),
-        Phase("cell 27", "deeper_ae (784-300-100-30)",
+        Phase("cell 29", "deeper_ae (784-300-100-30)",
               lambda b: [Run(ae(code_size=30, hidden=(300, 100)), b["epochs"] * mnist_n(b), 128)]),
     ],
     "ch03": [
@@ -357,7 +383,7 @@ PHASES: dict[str, list[Phase]] = {
               lambda b: [Run(((Net.of("conv_vae", latent_dim=8, num_classes=10), 1.0),),
                              b["cvae_epochs"] * mnist_n(b), 64)]),
         Phase("cell 39", "MNIST domain classifier", lambda b: clf_run(mnist_n(b), b["clf_epochs"], name="mnist")),
-        Phase("cells 43, 47", "exercise: KL warm-up VAE and analytic-KL VAE",
+        Phase("cells 45, 49", "exercise: KL warm-up VAE and analytic-KL VAE",
               lambda b: [Run(((Net.of("conv_vae", latent_dim=16), 1.0),), b["ex_epochs"] * mnist_n(b), 64)
                          for _ in range(2)]),
     ],
@@ -366,14 +392,14 @@ PHASES: dict[str, list[Phase]] = {
               lambda b: [Run(_ch07_gan(), b["classic_steps"] * 128, 128, updates=2)]),
         Phase("cell 15", "speed test: two-phase loop and fit, speed_steps batches each",
               lambda b: [Run(_ch07_gan(), b["speed_steps"] * 128, 128, updates=2) for _ in range(2)]),
-        Phase("cell 24", "Gaussian-ring study: ring_methods x ring_seeds runs of ring_steps batches",
+        Phase("cell 26", "Gaussian-ring study: ring_methods x ring_seeds runs of ring_steps batches",
               lambda b: [Run(_ch07_ring(), b["ring_steps"] * b["ring_batch"], b["ring_batch"], updates=2)
                          for _ in range(len(b["ring_methods"]) * b["ring_seeds"])]),
-        Phase("cells 29, 31", "mlp_gan to resume_at, then resumed to epochs (cell 33 only loads)",
+        Phase("cells 31, 33", "mlp_gan to resume_at, then resumed to epochs (cell 35 only loads)",
               lambda b: [Run(_ch07_gan(), b["epochs"] * mnist_n(b), 128, updates=2)]),
-        Phase("cell 39", "Fashion-MNIST domain classifier and FID",
+        Phase("cell 41", "Fashion-MNIST domain classifier and FID",
               lambda b: [*clf_run(mnist_n(b), b["clf_epochs"]), fid_run(_ch07_gan()[0][0], b["fid_n"])]),
-        Phase("cell 47", "saturating-loss ring GAN, one seed",
+        Phase("cell 49", "saturating-loss ring GAN, one seed",
               lambda b: [Run(_ch07_ring(), b["ring_steps"] * b["ring_batch"], b["ring_batch"], updates=2)]),
     ],
     "ch08": [
@@ -383,7 +409,7 @@ PHASES: dict[str, list[Phase]] = {
               lambda b: [*clf_run(mnist_n(b), b["clf_epochs"]), fid_run(_dcgan("g"), b["fid_n"]),
                          Run(((_dcgan("g"), 1.0), (Net.of("small_cnn", side=28), 1.0)), b["share_n"] * 2
                              + b["pool_n"], 512, train=False)]),
-        Phase("cell 25", "cgan with a projection discriminator",
+        Phase("cell 27", "cgan with a projection discriminator",
               lambda b: [Run(gan_nets(_dcgan("g", True), _dcgan("d", True)), b["cgan_epochs"] * mnist_n(b), 64,
                              updates=2)]),
     ],
@@ -405,16 +431,17 @@ PHASES: dict[str, list[Phase]] = {
               lambda b: _ch10_cyclegan(b, b["epochs"])),
         Phase("cell 25", "style judge on the paired training emoji of both styles",
               lambda b: [Run(((Net.of("style_judge", size=b["image_size"]), 1.0),),
-                             b["judge_epochs"] * 2 * EMOJI_PAIRED, 64)]),
+                             b["judge_epochs"] * 2 * emoji_split(b["max_emoji"])["paired"], 64)]),
         Phase("cell 28", "paired_ab and paired_ba U-Nets (supervised bound)",
               lambda b: [Run(((Net.of("unet", size=b["image_size"], channels=3, filters=b["g_filters"]), 1.0),),
-                             b["paired_epochs"] * EMOJI_PAIRED, b["batch_size"]) for _ in range(2)]),
-        Phase("cell 33", "outline domain classifiers (32x32) and the outlines CycleGAN",
+                             b["paired_epochs"] * emoji_split(b["max_emoji"])["paired"], b["batch_size"])
+                         for _ in range(2)]),
+        Phase("cell 35", "outline domain classifiers (32x32) and the outlines CycleGAN",
               lambda b: [*clf_run(b["outline_train"], b["outline_classifier_epochs"], side=32, count=2, name="outline"),
                          Run(_cyclegan_nets(32, 1, b["g_filters"], b["d_filters"], d_layers=2),
                              b["outline_epochs"] * b["outline_steps_per_epoch"] * b["outline_batch"],
                              b["outline_batch"], updates=2)]),
-        Phase("cell 37", "no_identity CycleGAN for epochs // 6", lambda b: _ch10_cyclegan(b, max(1, b["epochs"] // 6))),
+        Phase("cell 39", "no_identity CycleGAN for epochs // 6", lambda b: _ch10_cyclegan(b, max(1, b["epochs"] // 6))),
     ],
     "ch11": [
         Phase("cell 9", "style transfer: steps optimisation steps of one size x size image",
@@ -428,14 +455,14 @@ PHASES: dict[str, list[Phase]] = {
         Phase("cell 24", "fit_progressive: fade-in + stable epochs per stage", _ch12_progan),
         Phase("cell 33", "domain classifier and FID (Fashion-MNIST only; skipped for faces)",
               lambda b: [] if b["dataset"] == "celeba" else [
-                  *clf_run(min(b["clf_size"], MNIST_TRAIN), b["clf_epochs"]),
+                  *clf_run(min(b["clf_size"], mnist_train()), b["clf_epochs"]),
                   fid_run(Net.of("progan", part="g", stage=stages_of(32) - 1, **_growing_shape(b)), b["fid_n"])]),
     ],
     "ch13": [
         Phase("comparison", "five short StyleGAN runs, one design each", _ch13_comparison),
         Phase("training", "stylegan, grown (mapping, synthesis, critic; style mixing)", _ch13_stylegan),
         Phase("evaluation", "domain classifier; FIDs of the comparison, the model and the truncations",
-              lambda b: [*clf_run(min(b["clf_size"], MNIST_TRAIN), b["clf_epochs"])] + ([] if b["dataset"] == "celeba"
+              lambda b: [*clf_run(min(b["clf_size"], mnist_train()), b["clf_epochs"])] + ([] if b["dataset"] == "celeba"
               else [Run(((_stylegan_nets(b)["mapping"], 1.0), (_stylegan_nets(b)["synthesis"], 1.0),
                          (Net.of("small_cnn", side=28), 2.0)),
                         b["fid_n"] + 4 * min(1_000, b["fid_n"]) + 5 * b["compare_fid_n"], 512,

@@ -1,7 +1,12 @@
-"""Compatibility runs: every notebook in smoke mode at the oldest and the newest versions the package allows.
+"""Compatibility runs: every notebook at the oldest and the newest versions the package allows.
 
     python tools/compat.py oldest newest      # make compat
     python tools/compat.py newest             # the CI stage
+
+The oldest environment runs every notebook in smoke mode; the newest runs the preflight of full mode (full's
+shapes at smoke's amounts, ``tools/smoke.py --mode preflight``), since Colab is the newest releases at full
+mode's shapes. The main environment's own smoke run is CI's nbval stage, so each environment executes
+every notebook once.
 
 Each environment is a fresh virtual environment on this machine's Python:
 
@@ -38,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # that papermill can drive. These come at their newest in both environments, except scikit-image's bound.
 NOTEBOOK_EXTRAS = ("scikit-image>=0.20",)
 RUNNERS = ("papermill", "ipykernel", "nbformat")
+# What each environment runs: the oldest the smoke run, the newest the preflight of full mode.
+MODES = {"oldest": "smoke", "newest": "preflight"}
 REPORTED = ("python", "tensorflow", "keras", "numpy", "scipy", "scikit-learn", "matplotlib", "ipywidgets")
 
 
@@ -127,7 +134,7 @@ def kernel_versions(notebook: Path) -> dict[str, str]:
 
 
 def smoke(name: str, py: Path, clone: Path, out: Path, log: Path) -> dict:
-    """Every notebook of the clone in smoke mode with environment ``name``'s Python."""
+    """Every notebook of the clone in environment ``name``'s mode (:data:`MODES`) with its Python."""
     where = subprocess.run([str(py), "-c", "import helpers; print(helpers.__file__, helpers.__version__)"],
                            capture_output=True, text=True, cwd=out, check=False)
     if where.returncode or str(clone) in where.stdout:
@@ -136,10 +143,10 @@ def smoke(name: str, py: Path, clone: Path, out: Path, log: Path) -> dict:
     shutil.rmtree(results_dir, ignore_errors=True)
     env = {**os.environ, "GENBOOK_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONPATH": ""}
+    command = [str(py), "tools/smoke.py", "--mode", MODES[name], "--out", str(results_dir)]
     with log.open("a") as handle:
-        handle.write(f"\n$ {py} tools/smoke.py --out {results_dir}\n")
-    result = subprocess.run([str(py), "tools/smoke.py", "--out", str(results_dir)], cwd=clone, env=env,
-                            capture_output=True, text=True, check=False)
+        handle.write(f"\n$ {' '.join(command)}\n")
+    result = subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True, check=False)
     with log.open("a") as handle:
         handle.write(result.stdout + result.stderr)
     notebooks = {}
@@ -189,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = smoke(name, py, clone, out, log)
         results[name]["build_seconds"] = round(built, 1)
         results[name]["seconds"] = round(time.perf_counter() - start, 1)
-        print(f"compat {name}: built in {built:.0f} s, notebooks "
+        print(f"compat {name}: built in {built:.0f} s, notebooks ({MODES[name]}) "
               f"{sum(r['ok'] for r in results[name]['notebooks'].values())}/{len(results[name]['notebooks'])} "
               f"ok, {results[name]['seconds']:.0f} s in all (v{version}, {results[name]['helpers']})")
     print(report(results, out))
