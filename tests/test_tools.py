@@ -414,3 +414,39 @@ def test_committed_chapters_give_an_assignment_per_checked_exercise(tmp_path):
         tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
         assert len(tests) == len(graded[chapter])
         assert all(c.source.count("checks.require(") == 1 for c in tests)
+
+
+def _smoke_plugin():
+    """notebooks/conftest.py, the nbval plugin that times the smoke run, as a fresh module."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("smoke_plugin_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("seconds", "failed", "status", "exit_failed"), [
+    ((2.0, 3.0), False, "  ok a.ipynb: 5.0 s", False),
+    ((40.0, 30.0), False, "SLOW (over the 60 s target) a.ipynb: 70.0 s", False),
+    ((60.0, 40.0), False, "TOO SLOW (hard limit 90 s) a.ipynb: 100.0 s", True),
+    ((1.0, 1.0), True, "FAIL a.ipynb: 2.0 s", False),  # nbval's own failure already fails the session
+])
+def test_the_smoke_plugin_sums_each_notebooks_cells_and_applies_smoke_limits(seconds, failed, status, exit_failed):
+    from types import SimpleNamespace
+
+    plugin = _smoke_plugin()
+    for i, duration in enumerate(seconds):
+        plugin.pytest_runtest_logreport(SimpleNamespace(nodeid=f"notebooks/a.ipynb::Cell {i}", duration=duration,
+                                                        failed=failed and i == 1))
+    plugin.pytest_runtest_logreport(SimpleNamespace(nodeid="tests/test_x.py::test_y", duration=500.0, failed=False))
+    options = {"--smoke-limit": 60.0, "--smoke-hard-limit": 90.0}
+    config = SimpleNamespace(getoption=options.__getitem__)
+    lines = []
+    reporter = SimpleNamespace(write_line=lines.append, section=lambda *a, **k: None)
+    plugin.pytest_terminal_summary(reporter, 0, config)
+    assert status in lines and not any("test_x" in line for line in lines)
+    session = SimpleNamespace(config=config, exitstatus=0)
+    plugin.pytest_sessionfinish(session, 0)
+    assert (session.exitstatus != 0) == exit_failed
