@@ -18,6 +18,31 @@ stage() {  # stage NAME COMMAND...
   fi
 }
 
+# background NAME FUNCTION: start a stage that runs beside the next ones (its output goes to _build/NAME.log);
+# join NAME: wait for it, print its output and record it like any stage (its time is from start to end).
+declare -A bg_pid bg_start
+background() {
+  local name=$1 fn=$2
+  mkdir -p _build
+  echo; echo "=== stage: $name (started in the background; its output follows when it ends)"
+  bg_start[$name]=$SECONDS
+  "$fn" > "_build/$name.log" 2>&1 &
+  bg_pid[$name]=$!
+}
+
+join() {
+  local name=$1 status=0
+  wait "${bg_pid[$name]}" || status=$?
+  echo; echo "=== stage: $name (joined)"
+  cat "_build/$name.log"
+  local took=$((SECONDS - ${bg_start[$name]}))
+  if [ "$status" -eq 0 ]; then
+    passed=$((passed + 1)); summary+=("  ok    $(printf '%-14s' "$name") $took s (in the background)")
+  else
+    failed=$((failed + 1)); failed_names+=("$name"); summary+=("  FAIL  $(printf '%-14s' "$name") $took s (in the background)")
+  fi
+}
+
 nbval_smoke() {
   # The smoke run of the main environment: nbval executes every notebook once in smoke mode, failing on an
   # error and comparing the cells marked NBVAL_CHECK_OUTPUT; notebooks/conftest.py times each notebook and
@@ -45,8 +70,10 @@ compat_newest() {
   # stand-ins where full downloads; each notebook's time and kernel peak memory) in a fresh environment of the
   # newest releases, helpers installed by the notebooks' own %pip line from a tagged clone (tools/compat.py):
   # Colab is the newest releases at full mode's shapes. The oldest environment's smoke run is `make compat`.
+  # It runs beside the stages after nbval-smoke (book, browser, student, assignments: mostly one core each),
+  # with its own cache of trained classifiers.
   rm -rf _build/compat
-  $BIN/python tools/compat.py newest --out _build/compat
+  GENBOOK_CACHE_DIR="$PWD/_build/compat-cache" $BIN/python tools/compat.py newest --out _build/compat
 }
 
 assignments() {
@@ -64,12 +91,13 @@ stage ruff $BIN/ruff check --no-cache .
 stage release $BIN/python tools/release.py check
 stage unit-tests $BIN/python -m pytest tests/ -q -p no:cacheprovider
 stage nbval-smoke nbval_smoke
+background compat-newest compat_newest
 stage check-outputs $BIN/python tools/check_outputs.py
 stage book book
 stage browser $BIN/python tools/check_book.py
 stage student student
-stage compat-newest compat_newest
 stage assignments assignments
+join compat-newest
 
 echo; echo "=== summary ($((SECONDS - total_start)) s in all)"
 printf '%s\n' "${summary[@]}"
