@@ -26,7 +26,7 @@ background() {
   mkdir -p _build
   echo; echo "=== stage: $name (started in the background; its output follows when it ends)"
   bg_start[$name]=$SECONDS
-  "$fn" > "_build/$name.log" 2>&1 &
+  { "$fn"; local rc=$?; echo "$SECONDS" > "_build/$name.end"; exit "$rc"; } > "_build/$name.log" 2>&1 &
   bg_pid[$name]=$!
 }
 
@@ -35,7 +35,7 @@ join() {
   wait "${bg_pid[$name]}" || status=$?
   echo; echo "=== stage: $name (joined)"
   cat "_build/$name.log"
-  local took=$((SECONDS - ${bg_start[$name]}))
+  local took=$(($(cat "_build/$name.end" 2>/dev/null || echo "$SECONDS") - ${bg_start[$name]}))
   if [ "$status" -eq 0 ]; then
     passed=$((passed + 1)); summary+=("  ok    $(printf '%-14s' "$name") $took s (in the background)")
   else
