@@ -65,8 +65,9 @@ student: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --no-cache .
 
+## unit: the unit tests, one worker per core (pytest-xdist; each test file stays on one worker)
 unit: $(VENV)/.installed
-	$(BIN)/python -m pytest tests/ -q
+	$(BIN)/python -m pytest tests/ -q -n auto --dist loadfile
 
 ## smoke: every notebook once in smoke mode, by nbval (errors, the NBVAL_CHECK_OUTPUT cells, each notebook's
 ## time against smoke's limits: notebooks/conftest.py); the same run as `make nbval` and CI's nbval-smoke stage

@@ -89,7 +89,7 @@ stage setup make --no-print-directory setup
 if [ "$failed" -gt 0 ]; then echo "setup failed; stopping"; echo "pipeline: 0 passed, 1 failed"; exit 1; fi
 stage ruff $BIN/ruff check --no-cache .
 stage release $BIN/python tools/release.py check
-stage unit-tests $BIN/python -m pytest tests/ -q -p no:cacheprovider
+stage unit-tests $BIN/python -m pytest tests/ -q -p no:cacheprovider -n auto --dist loadfile
 stage nbval-smoke nbval_smoke
 background compat-newest compat_newest
 stage check-outputs $BIN/python tools/check_outputs.py
