@@ -20,7 +20,7 @@ RNG = np.random.default_rng(0)
 
 def _tiny():
     config.set_seed(0)
-    model = cyclegan(16, g_filters=4, d_filters=4, d_layers=2, pool_size=8, seed=0)
+    model = cyclegan(16, g_filters=4, d_filters=4, d_layers=1, pool_size=8, seed=0)  # 1 layer: a smaller step to trace
     model.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(1e-3))
     return model
 
@@ -30,6 +30,20 @@ def _pairs(n=8, size=16):
 
     a, b = RNG.random((n, size, size, 3)).astype("float32"), RNG.random((n, size, size, 3)).astype("float32")
     return tf.data.Dataset.from_tensor_slices((a, b)).batch(4)
+
+
+NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny CycleGAN trained one epoch by fit_or_load, once for the module's tests (one train step to trace):
+    ``(model, each network's weights before, history, checkpoint folder)``."""
+    model = _tiny()
+    before = {k: [w.numpy().copy() for w in getattr(model, k).trainable_weights] for k in NETWORKS}
+    directory = tmp_path_factory.mktemp("cyclegan")
+    history = training.fit_or_load(model, _pairs(), name="cg", epochs=1, directory=directory, verbose=0)
+    return model, before, history, directory
 
 
 @pytest.mark.parametrize("size", SUPPORTED_SIZES)
@@ -140,11 +154,8 @@ def test_image_pool_extremes_and_errors():
         ImagePool(size=2, probability=1.5)
 
 
-def test_train_step_updates_all_four_networks_and_logs_the_losses():
-    model = _tiny()
-    before = {k: [w.numpy().copy() for w in getattr(model, k).trainable_weights]
-              for k in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")}
-    history = model.fit(_pairs(), epochs=1, verbose=0, shuffle=False).history
+def test_train_step_updates_all_four_networks_and_logs_the_losses(trained):
+    model, before, history, _ = trained
     assert set(history) == {"g_loss", "adv_loss", "cycle_loss", "identity_loss", "d_loss"}
     assert all(np.isfinite(v).all() for v in history.values())
     for key, weights in before.items():
@@ -165,13 +176,13 @@ def test_translate_round_trip_and_directions():
         model.train_step(x)
 
 
-def test_checkpoint_round_trip_restores_networks_and_pool(tmp_path):
-    model = _tiny()
-    training.fit_or_load(model, _pairs(), name="cg", epochs=1, directory=tmp_path, verbose=0)
+def test_checkpoint_round_trip_restores_networks_and_pool(trained):
+    model, _, _, directory = trained
     restored = _tiny()
-    training.fit_or_load(restored, _pairs(), name="cg", epochs=1, directory=tmp_path, verbose=0)
+    training.fit_or_load(restored, _pairs(), name="cg", epochs=1, directory=directory, verbose=0)  # loads
     x = RNG.random((3, 16, 16, 3)).astype("float32")
     np.testing.assert_allclose(model.translate(x, "ba"), restored.translate(x, "ba"), atol=1e-6)
+    assert np.abs(model.pool_a.images.numpy()).sum() > 0  # the pool holds fakes, which a fresh model's does not
     np.testing.assert_array_equal(model.pool_a.images.numpy(), restored.pool_a.images.numpy())
 
 

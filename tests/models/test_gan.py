@@ -54,6 +54,7 @@ def test_each_phase_changes_only_its_own_network():
 @pytest.mark.parametrize("kind", ["saturating", "least_squares"])
 def test_other_generator_losses_and_several_discriminator_steps(kind):
     gan = _tiny(generator_loss=kind, d_steps=2)
+    gan.build_optimizers()  # now, not in the first trace (which would then run twice)
     history = gan.fit(X[:16], epochs=1, batch_size=16, verbose=0).history
     assert np.isfinite(history["g_loss"]).all()
     assert int(gan.d_optimizer.iterations.numpy()) == 2 * int(gan.g_optimizer.iterations.numpy()) == 2
@@ -73,6 +74,7 @@ def test_conditional_dcgan_trains_on_pairs_and_generates_per_label():
     config.set_seed(0)
     cgan = dcgan(latent_dim=4, filters=(4, 8), num_classes=10, seed=0)
     cgan.compile()
+    cgan.build_optimizers()  # now, not in the first trace (which would then run twice)
     g0 = _weights(cgan.generator)
     history = cgan.fit(X[:16, ..., None], Y[:16], epochs=1, batch_size=16, verbose=0).history
     assert np.isfinite(history["d_loss"]).all() and all(_changed(g0, cgan.generator))
@@ -85,6 +87,7 @@ def test_conditional_dcgan_trains_on_pairs_and_generates_per_label():
 
 def test_save_and_reload_give_identical_samples(tmp_path):
     gan = _tiny(minibatch_discrimination=3)
+    gan.build_optimizers()  # now, not in the first trace (which would then run twice)
     gan.fit(X[:16], epochs=1, batch_size=16, verbose=0)
     path = tmp_path / "gan.weights.h5"
     gan.save_weights(path)
@@ -117,6 +120,7 @@ def test_experience_replay_fills_its_buffer():
     gan = mlp_gan(latent_dim=2, image_shape=(2,), hidden=(8,), output_activation="linear", replay=20, seed=0)
     assert gan.rescale is False
     gan.compile()
+    gan.build_optimizers()  # now, not in the first trace (which would then run twice)
     points = RNG.normal(size=(32, 2)).astype("float32")
     history = gan.fit(points, epochs=1, batch_size=16, verbose=0).history
     assert np.isfinite(history["d_loss"]).all()
@@ -142,6 +146,7 @@ def test_pacgan_discriminator_judges_groups_of_m_samples():
     gan = mlp_gan(latent_dim=2, image_shape=(2,), hidden=(8,), output_activation="linear", pack=4, seed=0)
     assert tuple(gan.discriminator.inputs[0].shape) == (None, 8)  # m x 2 wide
     gan.compile()
+    gan.build_optimizers()  # now, not in the first trace (which would then run twice)
     points = RNG.normal(size=(64, 2)).astype("float32")
     g0, d0 = _weights(gan.generator), _weights(gan.discriminator)
     history = gan.fit(points, epochs=1, batch_size=30, verbose=0).history  # 30 is cut to 28, the last 4 kept
@@ -186,6 +191,7 @@ def test_classic_two_phase_loop_trains_each_network_in_its_phase():
     logs = two_phase_train_on_batch(gan, X[:16], seed=1)  # the frozen/unfrozen switch holds on later calls
     d1 = _weights(gan.discriminator)
     assert gan.discriminator.trainable and int(gan.d_optimizer.iterations.numpy()) == 0  # GAN's own untouched
+    gan.build_optimizers()  # now, not in the first trace (which would then run twice)
     gan.fit(X[:16], epochs=1, batch_size=16, verbose=0)  # and train_step still works afterwards
     assert all(_changed(d1, gan.discriminator))
 
@@ -212,6 +218,7 @@ def test_projection_discriminator_scores_depend_on_the_label_through_the_project
     names = {layer.name for layer in cgan.discriminator.layers}
     assert {"projection", "class_embedding", "minibatch_std"} <= names
     cgan.compile()
+    cgan.build_optimizers()  # now, not in the first trace (which would then run twice)
     history = cgan.fit(X[:16, ..., None], Y[:16], epochs=1, batch_size=8, verbose=0).history
     assert np.isfinite(history["d_loss"]).all()
     x = keras.ops.convert_to_numpy(cgan.to_model_range(X[:4, ..., None]))

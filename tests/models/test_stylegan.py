@@ -2,18 +2,33 @@ import numpy as np
 import pytest
 
 from helpers import config, training
-from helpers.models.growing import fit_progressive, upsample
+from helpers.models.growing import fit_progressive, num_stages, upsample
 from helpers.models.stylegan import MappingNetwork, StyleGAN
 
 RNG = np.random.default_rng(0)
 X = RNG.random((16, 16, 16, 1)).astype("float32")
+X8 = X[:, :8, :8]  # for the 8x8 models that train: two stages (4x4, then 8x8 faded in) trace fewer, smaller steps
+FIRST_VERSION = {"style_layer": "adain", "const_init": "ones", "upsampling": "nearest"}
+GROWTH = {"fade_epochs": [0, 1], "stable_epochs": [1, 1], "batch_size": 8, "name": "grown", "verbose": 0}
 
 
-def _tiny(**kwargs):
+def _tiny(resolution=16, **kwargs):
     config.set_seed(0)
-    model = StyleGAN(latent_dim=8, w_dim=6, mapping_layers=3, resolution=16, channels=(8, 8, 4), seed=0, **kwargs)
+    model = StyleGAN(latent_dim=8, w_dim=6, mapping_layers=3, resolution=resolution,
+                     channels=(8, 8, 4)[:num_stages(resolution)], seed=0, **kwargs)
     model.compile()
     return model
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory):
+    """The first version (AdaIN, constant of ones, nearest upsampling) grown to 8x8, once for the module's tests:
+    ``(model, histories, weights before training, checkpoint folder)``."""
+    model = _tiny(resolution=8, **FIRST_VERSION)
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    directory = tmp_path_factory.mktemp("stylegan")
+    histories = fit_progressive(model, X8, directory=directory, **GROWTH)
+    return model, histories, before, directory
 
 
 def test_mapping_network_maps_z_to_w():
@@ -53,23 +68,23 @@ def test_truncation_and_mixing():
         model.mixed_ws(za, zb, 4, 2)
 
 
-def test_train_step_updates_generator_critic_and_w_avg(tmp_path):
-    model = _tiny(style_layer="adain", const_init="ones", upsampling="nearest")  # the ungrown first version
-    before = model.mapping.dense[0].kernel.numpy().copy()
-    history = training.fit_or_load(model, X, name="tiny_style", epochs=2, batch_size=8, directory=tmp_path, verbose=0)
-    assert set(history) == {"d_loss", "g_loss", "real_score", "fake_score", "r1"}
-    assert np.isfinite(history["d_loss"]).all()
-    assert not np.array_equal(before, model.mapping.dense[0].kernel.numpy())
+def test_train_step_updates_generator_critic_and_w_avg(grown):
+    model, histories, before, directory = grown  # the first version, grown to 8x8 (the shared fixture)
+    assert all(set(h) == {"d_loss", "g_loss", "real_score", "fake_score", "r1"} for h in histories)
+    assert all(np.isfinite(h["d_loss"]).all() for h in histories)
+    changed = {w.path for w, b in zip(model.trainable_weights, before, strict=True) if not np.array_equal(b, w.numpy())}
+    assert model.mapping.dense[0].kernel.path in changed
+    assert model.discriminator.score.kernel.path in changed  # the critic trains too
     assert np.abs(model.w_avg.numpy()).sum() > 0
     assert any(np.abs(n.noise_scale.numpy()).sum() > 0 for n in model.synthesis.noises)
-    again = _tiny(style_layer="adain", const_init="ones", upsampling="nearest")
-    training.fit_or_load(again, X, name="tiny_style", epochs=2, batch_size=8, directory=tmp_path, verbose=0)
+    again = _tiny(resolution=8, **FIRST_VERSION)
+    fit_progressive(again, X8, directory=directory, **GROWTH)  # loads every stage's checkpoint
     noise = model.noise_maps(2, seed=0)
     np.testing.assert_allclose(again.generate(2, seed=3, noise=noise), model.generate(2, seed=3, noise=noise),
                                atol=1e-6)
     np.testing.assert_allclose(again.w_avg.numpy(), model.w_avg.numpy())
     with pytest.raises(ValueError, match="trains on"):
-        model.fit(np.zeros((8, 8, 8, 1), "float32"), epochs=1, verbose=0)
+        model.fit(np.zeros((8, 4, 4, 1), "float32"), epochs=1, verbose=0)
 
 
 def test_config_round_trip():
@@ -105,23 +120,22 @@ def test_design_choices_change_the_network():
             _tiny(**bad)
 
 
-def test_grows_stage_by_stage_and_refuses_an_ungrown_checkpoint(tmp_path):
-    model = _tiny()
-    histories = fit_progressive(model, X, fade_epochs=[0, 1, 1], stable_epochs=[1, 0, 1], batch_size=8,
-                                name="grown", directory=tmp_path, verbose=0)
-    assert [len(h["d_loss"]) for h in histories] == [1, 1, 2]
-    assert int(model.images_seen.numpy()) == 16 * 4 and model.stage == 2
-    assert model.generate(3, seed=1).shape == (3, 16, 16, 1)
-    model.set_stage(1)
+def test_grows_stage_by_stage_and_refuses_an_ungrown_checkpoint(grown, tmp_path):
+    model, histories, _, _ = grown  # grown by fit_progressive with GROWTH's schedule
+    assert [len(h["d_loss"]) for h in histories] == [1, 2]
+    assert int(model.images_seen.numpy()) == 16 * 3 and model.stage == 1
     assert model.generate(3, seed=1).shape == (3, 8, 8, 1)
+    model.set_stage(0)
+    assert model.generate(3, seed=1).shape == (3, 4, 4, 1)
+    model.set_stage(1)  # as the fixture left it, for the other tests
     weights, state = training.checkpoint_paths(tmp_path, "ungrown")  # as the ungrown model's fit_or_load left them
     model.save_weights(weights)
     state.write_text('{"epoch": 1, "history": {}}')
     with pytest.raises(training.CheckpointError, match="trained without growing.*Delete"):
-        fit_progressive(_tiny(), X, fade_epochs=[0, 1, 1], stable_epochs=[1, 1, 1], name="ungrown",
-                        directory=tmp_path, verbose=0)
-    with pytest.raises(ValueError, match="for each of the 3 stages"):
-        fit_progressive(_tiny(), X, fade_epochs=[0, 1, 1, 1], stable_epochs=[1, 1, 1, 1], directory=tmp_path)
+        fit_progressive(model, X8, fade_epochs=[0, 1], stable_epochs=[1, 1], name="ungrown", directory=tmp_path,
+                        verbose=0)
+    with pytest.raises(ValueError, match="for each of the 2 stages"):
+        fit_progressive(model, X8, fade_epochs=[0, 1, 1], stable_epochs=[1, 1, 1], directory=tmp_path)
     with pytest.raises(ValueError, match="one positive channel count per resolution"):
         _tiny_channels = StyleGAN(latent_dim=8, w_dim=6, resolution=16, channels=(8, 8))
 
@@ -167,10 +181,10 @@ def test_from_budget_follows_the_chapter_row():
 
 
 def test_wgan_gp_loss_and_samples_from_the_moving_average():
-    model = _tiny(loss="wgan_gp", ema_half_life=1e9, ema_ramp=None)
+    model = _tiny(resolution=8, loss="wgan_gp", ema_half_life=1e9, ema_ramp=None)  # trains at 8x8, its last stage
     noise = model.noise_maps(2, seed=0)
     start = model.generate(2, seed=3, noise=noise)
-    history = model.fit(X, batch_size=8, epochs=1, verbose=0).history
+    history = model.fit(X8, batch_size=8, epochs=1, verbose=0).history
     assert {"wasserstein", "gp"} <= set(history) and np.isfinite(history["d_loss"]).all()
     np.testing.assert_allclose(model.generate(2, seed=3, noise=noise), start, atol=1e-4)
     assert np.abs(model.generate(2, seed=3, noise=noise, ema=False) - start).max() > 1e-4

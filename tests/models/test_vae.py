@@ -15,6 +15,7 @@ def test_elbo_is_finite_and_improves_with_training(kl):
     config.set_seed(0)
     vae = dense_vae(latent_dim=4, hidden=(32,), kl_estimator=kl, seed=0)
     vae.compile(optimizer=keras.optimizers.Adam(1e-2))
+    vae.optimizer.build(vae.trainable_variables)  # now, not in the first trace (which would then run twice)
     before = vae.elbo(X)
     history = vae.fit(X, epochs=15, batch_size=32, verbose=0)
     after = vae.elbo(X)
@@ -37,6 +38,7 @@ def test_importance_weighted_nll_is_no_worse_than_the_elbo():
     config.set_seed(0)
     vae = dense_vae(latent_dim=4, hidden=(32,), seed=1)
     vae.compile(optimizer=keras.optimizers.Adam(1e-2))
+    vae.optimizer.build(vae.trainable_variables)  # now, not in the first trace (which would then run twice)
     vae.fit(X, epochs=5, batch_size=32, verbose=0)
     neg_elbo = -np.mean([vae.elbo(X) for _ in range(5)])
     nll = vae.importance_weighted_nll(X, k=50)
@@ -49,6 +51,7 @@ def test_conditional_vae_trains_on_pairs_and_decodes_per_label():
     config.set_seed(0)
     cvae = conv_vae(latent_dim=2, filters=(4, 8), num_classes=10)
     cvae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    cvae.optimizer.build(cvae.trainable_variables)  # now, not in the first trace (which would then run twice)
     cvae.fit(X[..., None], Y, epochs=1, batch_size=32, verbose=0)
     samples = cvae.sample(10, labels=np.arange(10))
     assert samples.shape == (10, 28, 28, 1) and 0 <= samples.min() and samples.max() <= 1

@@ -48,6 +48,7 @@ def test_each_phase_changes_only_its_own_network(penalty):
 @pytest.mark.parametrize("penalty", PENALTIES)
 def test_fit_runs_d_steps_critic_updates_per_generator_update(penalty):
     model = _tiny(penalty, d_steps=3)
+    model.build_optimizers()  # now, not in the first trace (which would then run twice)
     history = model.fit(X[:16], epochs=1, batch_size=8, verbose=0).history
     assert set(history) == {"critic_loss", "g_loss", "wasserstein", "penalty"}
     assert all(np.isfinite(v).all() for v in history.values())
@@ -96,6 +97,7 @@ def test_gradient_norms_on_interpolates_are_one_per_example():
 
 def test_save_and_reload_give_identical_samples_and_scores(tmp_path):
     model = _tiny("div")
+    model.build_optimizers()  # now, not in the first trace (which would then run twice)
     model.fit(X[:16], epochs=1, batch_size=8, verbose=0)
     path = tmp_path / "wgan.weights.h5"
     model.save_weights(path)
@@ -145,6 +147,7 @@ def test_standard_gan_like_uses_the_wgan_networks_and_schedule_with_the_original
         assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
     model.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
                   g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    model.build_optimizers()  # now, not in the first trace (which would then run twice)
     history = model.fit(X[:16] if arch == "dcgan" else X[:16, ..., 0], epochs=1, batch_size=8, verbose=0).history
     assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(history)
     assert int(model.d_optimizer.iterations.numpy()) == 5 * int(model.g_optimizer.iterations.numpy()) == 10
