@@ -13,10 +13,10 @@ export GENBOOK_DATA_DIR := $(DATA_DIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup data book check-book test execute lab student assignments lint unit smoke nbval check-outputs preflight release check-release compat bench clean
+.PHONY: help setup data book check-book test execute lab student assignments lint unit smoke nbval check-outputs preflight preflight-mirrored release check-release compat bench clean
 
 help:
-	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student assignments lint unit smoke preflight nbval check-outputs release VERSION=... check-release compat bench clean"
+	@sed -n '1,4p' Makefile; echo "other targets: setup data check-book execute NB=... lab student assignments lint unit smoke preflight preflight-mirrored nbval check-outputs release VERSION=... check-release compat bench clean"
 
 ## setup: virtual environment with the pinned packages (installed by uv: about 15 s from its cache, where pip took
 ## 110 s), and the offline data (idempotent)
@@ -76,6 +76,11 @@ smoke: nbval
 ## preflight: every notebook at full mode's shapes and smoke's amounts, with its time and peak memory
 preflight: setup
 	GENBOOK_OFFLINE=1 $(BIN)/python tools/smoke.py --mode preflight
+
+## preflight-mirrored: chapters 8 and 13's preflight under tf.distribute.MirroredStrategy on two logical CPU devices
+preflight-mirrored: setup
+	GENBOOK_OFFLINE=1 GENBOOK_STRATEGY=mirrored GENBOOK_CPU_DEVICES=2 $(BIN)/python tools/smoke.py --mode preflight \
+		--out _build/preflight-mirrored notebooks/08_dcgan_conditional_gan.ipynb notebooks/13_stylegan.ipynb
 
 nbval: setup
 	GENBOOK_OFFLINE=1 GENBOOK_MODE=smoke GENBOOK_HEADLESS=1 $(BIN)/python -m pytest --nbval-lax notebooks/ -q -p no:cacheprovider

@@ -1,4 +1,4 @@
-"""Run modes and budgets, seeding and determinism, paths, and Colab/GPU detection.
+"""Run modes and budgets, seeding and determinism, paths, Colab/Kaggle/GPU detection and the device strategy.
 
 Every notebook starts with ``settings = config.setup(MODE, "ch01")``. The mode decides how much work
 the notebook does; the budget table below is the one place where those amounts live.
@@ -10,6 +10,8 @@ Environment variables (all optional):
 ``GENBOOK_DATA_DIR``        where offline data packages live (default ``~/.cache/genbook/data``)
 ``GENBOOK_CACHE_DIR``       cached classifiers and other artefacts (default ``~/.cache/genbook/cache``)
 ``GENBOOK_CHECKPOINT_DIR``  root of the checkpoints (default ``<cache>/checkpoints``)
+``GENBOOK_STRATEGY``        ``auto`` (default), ``one`` or ``mirrored``: see :mod:`helpers.distribute`
+``GENBOOK_CPU_DEVICES``     split the CPU into this many logical devices (testing ``mirrored`` without GPUs)
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "clf_epochs": 2, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 5_000,
                  "ring_seeds": 5, "ring_methods": RING_METHODS},
         "full": {"train_size": 55_000, "epochs": 60, "resume_at": 30, "classic_steps": 1_000, "speed_steps": 500,
-                 "clf_epochs": 5, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 20_000,
+                 "clf_epochs": 5, "fid_n": 5_000, "ring_size": 10_240, "ring_batch": 256, "ring_steps": 5_000,
                  "ring_seeds": 10, "ring_methods": RING_METHODS},
     },
     "ch08": {
@@ -129,9 +131,9 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "outline_train": 4_000, "outline_test": 1_000, "outline_classifier_epochs": 5, "outline_batch": 16,
                  "outline_epochs": 2, "outline_steps_per_epoch": 250, "judge_epochs": 40},
         "full": {"image_size": 64, "max_emoji": 2_000, "g_filters": 32, "d_filters": 64, "batch_size": 8,
-                 "epochs": 100, "n_show": 8, "paired_epochs": 50, "retrieval_group": 100, "outline_dataset": "mnist",
+                 "epochs": 60, "n_show": 8, "paired_epochs": 30, "retrieval_group": 100, "outline_dataset": "mnist",
                  "outline_train": 30_000, "outline_test": 1_000, "outline_classifier_epochs": 5, "outline_batch": 16,
-                 "outline_epochs": 20, "outline_steps_per_epoch": 500, "judge_epochs": 40},
+                 "outline_epochs": 12, "outline_steps_per_epoch": 500, "judge_epochs": 40},
     },
     "ch11": {
         "smoke": {"size": 32, "steps": 4, "every": 2, "sweep_size": 32, "sweep_steps": 2, "fast_size": 32,
@@ -141,7 +143,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "fast_crops": 320, "fast_epochs": 1, "fast_filters": 16, "fast_batch": 4,
                  "sweep_weights": (1.0, 10.0, 100.0)},
         "full": {"size": 384, "steps": 600, "every": 100, "sweep_size": 256, "sweep_steps": 300, "fast_size": 256,
-                 "fast_crops": 8_000, "fast_epochs": 2, "fast_filters": 32, "fast_batch": 8,
+                 "fast_crops": 8_000, "fast_epochs": 1, "fast_filters": 32, "fast_batch": 8,
                  "sweep_weights": (1.0, 10.0, 100.0, 1000.0)},
     },
     "ch12": {
@@ -157,7 +159,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "fid_n": 5_000},
         "full": {"dataset": "celeba", "resolution": 64, "train_size": 50_000, "fade_epochs": [0, 2, 2, 2, 2],
                  "stable_epochs": [2, 3, 3, 3, 6], "batch_size": 64, "latent_dim": 128,
-                 "channels": [256, 256, 128, 64, 32], "loss": "logistic", "r1_gamma": 1.0, "r1_interval": 16,
+                 "channels": [128, 128, 64, 32, 16], "loss": "logistic", "r1_gamma": 1.0, "r1_interval": 16,
                  "learning_rate": 2.5e-3, "ema_half_life": 10_000.0, "clf_size": 55_000, "clf_epochs": 2,
                  "fid_n": 5_000},
     },
@@ -179,11 +181,11 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
                  "compare_fade_epochs": [0, 1, 1, 1, 1], "compare_stable_epochs": [1, 1, 1, 6, 6],
                  "compare_fid_n": 2_000, "clf_size": 55_000, "clf_epochs": 2, "mix_pairs": 1_000, "fid_n": 5_000},
         "full": {"dataset": "celeba", "resolution": 64, "train_size": 50_000, "fade_epochs": [0, 2, 2, 2, 2],
-                 "stable_epochs": [2, 3, 3, 3, 6], "batch_size": 64, "latent_dim": 128, "w_dim": 128,
-                 "mapping_layers": 8, "mixing_prob": 0.9, "channels": [256, 256, 128, 64, 32],
+                 "stable_epochs": [2, 3, 3, 3, 4], "batch_size": 64, "latent_dim": 128, "w_dim": 128,
+                 "mapping_layers": 8, "mixing_prob": 0.9, "channels": [128, 128, 64, 32, 16],
                  "style_layer": "modulated", "const_init": "normal", "upsampling": "bilinear", "loss": "logistic",
                  "r1_gamma": 1.0, "r1_interval": 16, "learning_rate": 2.5e-3, "ema_half_life": 10_000.0,
-                 "compare_designs": [0, 1, 2, 3, 4], "compare_size": 10_000,
+                 "compare_designs": [0, 1, 2, 3, 4], "compare_size": 5_000,
                  "compare_fade_epochs": [0, 1, 1, 1, 1], "compare_stable_epochs": [1, 1, 1, 1, 2],
                  "compare_fid_n": 2_000, "clf_size": 55_000, "clf_epochs": 2, "mix_pairs": 1_000, "fid_n": 5_000},
     },
@@ -239,6 +241,16 @@ def gpu_available() -> bool:
 def is_colab() -> bool:
     """True inside Google Colab."""
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def is_kaggle() -> bool:
+    """True inside a Kaggle notebook (Kaggle sets ``KAGGLE_KERNEL_RUN_TYPE`` in its kernels)."""
+    return "KAGGLE_KERNEL_RUN_TYPE" in os.environ
+
+
+def platform_name() -> str:
+    """Where the notebook runs: ``Colab``, ``Kaggle`` or ``a local machine``."""
+    return "Colab" if is_colab() else "Kaggle" if is_kaggle() else "a local machine"
 
 
 def offline() -> bool:
@@ -352,19 +364,52 @@ def setup(mode: str = "auto", chapter: str | None = None, seed: int = 42, verbos
     global _current_chapter, _current_mode
     import logging
 
+    from helpers import distribute
+
     resolved = resolve_mode(mode)
-    set_seed(seed)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    distribute.configure()
+    set_seed(seed)
     _current_chapter, _current_mode = chapter, resolved
     chosen = budget(chapter, resolved) if chapter else MappingProxyType({})
     settings = Settings(mode=resolved, seed=seed, chapter=chapter, budget=chosen)
+    if resolved == "full" and not gpu_available():
+        warn_full_on_cpu()
     if verbose:
-        where = "Colab" if is_colab() else "a local machine"
         device = "GPU" if gpu_available() else "CPU"
-        print(f"mode={resolved} ({MODE_HELP[resolved]}); seed={seed}; {device} on {where}")
+        replicas = distribute.describe()
+        print(f"mode={resolved} ({MODE_HELP[resolved]}); seed={seed}; {device} on {platform_name()}"
+              + (f"; {replicas}" if replicas else ""))
         if chosen:
             print("budget: " + ", ".join(f"{k}={v}" for k, v in chosen.items()))
+    if chapter:
+        _t4_estimate(chapter, verbose)
     return settings
+
+
+def _t4_estimate(chapter: str, verbose: bool) -> None:
+    """Glue ``<chapter>_t4`` (full mode's estimated minutes on one Colab T4) and print it."""
+    from helpers import estimates, report
+
+    if chapter not in estimates.T4_MINUTES:
+        return
+    text = estimates.t4_text(chapter)
+    report.glue_quietly(f"{chapter}_t4", text)
+    if verbose:
+        print(f"full mode on one Colab T4: about {text} min (estimated, not measured)")
+
+
+_warned_full_on_cpu = False
+
+
+def warn_full_on_cpu() -> None:
+    """Say once per session that full mode on a CPU takes hours, and that ``book`` mode is meant for a CPU."""
+    global _warned_full_on_cpu
+    if _warned_full_on_cpu:
+        return
+    _warned_full_on_cpu = True
+    print("Warning: full mode is meant for a GPU; on this CPU it will take hours per chapter. "
+          "Use MODE = \"book\" (a few minutes per chapter) unless you mean to wait.", file=sys.stderr)
 
 
 def _dir_from_env(var: str, default: Path) -> Path:

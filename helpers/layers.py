@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from helpers.distribute import ReplicaSeedGenerator
+
 
 @keras.saving.register_keras_serializable(package="genbook")
 class DenseTranspose(keras.layers.Layer):
@@ -92,7 +94,7 @@ class Sampling(keras.layers.Layer):
     def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
 
     def call(self, inputs):
         mean, log_var = inputs
@@ -453,7 +455,7 @@ class NoiseInjection(keras.layers.Layer):
     def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
 
     def build(self, input_shape) -> None:
         if len(input_shape) != 4 or input_shape[-1] is None:

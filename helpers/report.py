@@ -23,6 +23,11 @@ def record(name: str, value: object, fmt: str = ".4g", unit: str = "") -> None:
     RECORDED[name] = value
     shown = format(value, fmt) if isinstance(value, numbers.Real) else str(value)
     print(f"{name} = {shown}{(' ' + unit) if unit else ''}")
+    glue_quietly(name, value)
+
+
+def glue_quietly(name: str, value: object) -> None:
+    """Glue ``value`` under ``name`` (myst-nb) without printing; outside a notebook or without myst-nb, nothing."""
     try:
         from IPython import get_ipython
         from myst_nb import glue

@@ -7,6 +7,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ["GENBOOK_OFFLINE"] = "1"
 
 import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# Two logical CPU devices, so that tests can run a MirroredStrategy with two replicas (tests/models/
+# test_distributed.py). Ops still run on the first device unless a strategy places them, and this must
+# happen before TensorFlow initialises its devices, hence at import.
+_cpu = tf.config.list_physical_devices("CPU")[0]
+if tf.config.get_logical_device_configuration(_cpu) is None:
+    tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 
 @pytest.fixture(autouse=True)

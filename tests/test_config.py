@@ -158,7 +158,7 @@ def test_preflight_keeps_full_shapes_and_takes_smoke_amounts():
         for key, value in pre.items():
             assert value == rows["smoke" if key in amounts else "full"][key], (chapter, key)
     pre = config.budget("ch13", config.PREFLIGHT)
-    assert pre["resolution"] == 64 and pre["channels"] == [256, 256, 128, 64, 32] and pre["dataset"] == "celeba"
+    assert pre["resolution"] == 64 and pre["channels"] == [128, 128, 64, 32, 16] and pre["dataset"] == "celeba"
     assert pre["train_size"] == config.BUDGETS["ch13"]["smoke"]["train_size"]
 
 
@@ -183,3 +183,33 @@ def test_ring_steps_are_whole_executions_of_the_ring_gan():
     executions: 40 steps would train 50, and the saturating-loss exercise's check would see the difference."""
     for mode in (*config.MODES, config.PREFLIGHT):
         assert config.budget("ch07", mode)["ring_steps"] % 25 == 0, mode
+
+
+def test_kaggle_is_detected_from_its_environment_variable(monkeypatch):
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE", raising=False)
+    assert not config.is_kaggle()
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    assert config.is_kaggle()
+    if not config.is_colab():
+        assert config.platform_name() == "Kaggle"
+
+
+def test_full_mode_on_a_cpu_warns_once_and_still_runs(monkeypatch, capsys):
+    monkeypatch.setattr(config, "gpu_available", lambda: False)
+    monkeypatch.setattr(config, "_warned_full_on_cpu", False)
+    settings = config.setup("full", "ch01", verbose=False)
+    assert settings.mode == "full"
+    config.setup("full", "ch01", verbose=False)
+    err = capsys.readouterr().err
+    assert err.count("full mode is meant for a GPU") == 1
+    assert 'MODE = "book"' in err
+    config.setup("book", "ch01", verbose=False)
+    assert "meant for a GPU" not in capsys.readouterr().err
+
+
+def test_setup_prints_the_chapters_t4_estimate(capsys):
+    from helpers import estimates
+
+    config.setup("smoke", "ch13")
+    out = capsys.readouterr().out
+    assert f"full mode on one Colab T4: about {estimates.t4_text('ch13')} min" in out

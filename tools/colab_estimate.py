@@ -779,6 +779,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     parser.add_argument("--chapters", nargs="*", default=sorted(BUDGETS), help="chapters to estimate (default all)")
     parser.add_argument("--phases", action="store_true", help="also list every phase's full-mode images and FLOPs")
+    parser.add_argument("--write", action="store_true",
+                        help="also write the T4 minutes of the chapters estimated into helpers/estimates.py")
     args = parser.parse_args(argv)
     began = time.perf_counter()
     if args.phases:
@@ -792,7 +794,33 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{FIXED_OVERHEAD_S:.0f} s per chapter. CPU GFLOP/s = book-mode FLOPs / measured notebook seconds "
           "(a lower bound). Training = 3 x forward FLOPs (TF profiler on traced forward passes).")
     print(f"({len(_FLOPS)} networks counted in {time.perf_counter() - began:.0f} s)")
+    if args.write:
+        print(f"wrote {write_estimates(estimates)}")
     return 0
+
+
+def write_estimates(estimates: Sequence[Estimate], path: Path = ROOT / "helpers" / "estimates.py") -> Path:
+    """Put each chapter's rounded (low, high) T4 minutes and its budget digest into ``helpers/estimates.py``."""
+    from helpers import estimates as module
+
+    minutes = dict(module.T4_MINUTES)
+    digests = dict(module.BUDGET_DIGESTS)
+    for e in estimates:
+        low, high = e.t4_range()
+        minutes[e.chapter] = (round(low / 60), round(high / 60))
+        digests[e.chapter] = module.budget_digest(BUDGETS[e.chapter]["full"])
+    start, end = "# --- written by", "# --- end of the written part"
+    text = path.read_text()
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    marker = rest.split("\n", 1)[0]
+    body = ["T4_MINUTES: dict[str, tuple[int, int]] = {"]
+    body += [f'    "{c}": {minutes[c]},' for c in sorted(minutes)]
+    body += ["}", "BUDGET_DIGESTS: dict[str, str] = {"]
+    body += [f'    "{c}": "{digests[c]}",' for c in sorted(digests)]
+    body += ["}"]
+    path.write_text(head + start + marker + "\n" + "\n".join(body) + "\n" + end + tail)
+    return path
 
 
 if __name__ == "__main__":

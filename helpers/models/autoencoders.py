@@ -6,9 +6,12 @@ from typing import Any
 
 import keras
 
+from helpers.distribute import Distributed, in_scope
+from helpers.models.common import Network
+
 
 @keras.saving.register_keras_serializable(package="genbook")
-class Autoencoder(keras.Model):
+class Autoencoder(Distributed, keras.Model):
     """``decoder(encoder(x))``, trained with whatever loss it is compiled with.
 
     ``encode`` and ``decode`` give the two halves on their own, batched and without gradients.
@@ -52,6 +55,7 @@ class Autoencoder(keras.Model):
         return cls(encoder, decoder, **config)
 
 
+@in_scope
 def linear_autoencoder(input_dim: int, code_dim: int, use_bias: bool = True) -> Autoencoder:
     """A linear autoencoder ``input_dim -> code_dim -> input_dim``: one Dense layer each way, no activations.
 
@@ -73,6 +77,7 @@ def _image_size(input_shape: tuple[int, ...]) -> int:
     return size
 
 
+@in_scope
 def dense_autoencoder(
     input_shape: tuple[int, ...] = (28, 28),
     code_size: int = 30,
@@ -133,6 +138,7 @@ def dense_autoencoder(
     return Autoencoder(encoder, decoder, name=name)
 
 
+@in_scope
 def stack_autoencoders(outer: Autoencoder, inner: Autoencoder, name: str = "stacked_ae") -> Autoencoder:
     """Greedy layer-wise stacking: ``inner`` was trained on ``outer``'s codings; nest it inside ``outer``.
 
@@ -149,6 +155,7 @@ def stack_autoencoders(outer: Autoencoder, inner: Autoencoder, name: str = "stac
     return Autoencoder(encoder, decoder, name=name)
 
 
+@in_scope
 def conv_autoencoder(input_shape: tuple[int, int] = (28, 28), code_size: int = 30,
                      filters: tuple[int, int, int] = (16, 32, 64), name: str = "conv_ae") -> Autoencoder:
     """A convolutional autoencoder for 28x28 images.
@@ -186,6 +193,7 @@ def conv_autoencoder(input_shape: tuple[int, int] = (28, 28), code_size: int = 3
     return Autoencoder(encoder, decoder, name=name)
 
 
+@in_scope
 def recurrent_autoencoder(input_shape: tuple[int, int] = (28, 28), code_size: int = 30, units: int = 100,
                           name: str = "rnn_ae") -> Autoencoder:
     """A recurrent autoencoder that reads an image row by row.
@@ -208,6 +216,7 @@ def recurrent_autoencoder(input_shape: tuple[int, int] = (28, 28), code_size: in
     return Autoencoder(encoder, decoder, name=name)
 
 
+@in_scope
 def encoder_classifier(encoder: keras.Model, num_classes: int = 10, trainable: bool = True,
                        name: str = "classifier") -> keras.Model:
     """A classifier that puts a softmax layer on top of ``encoder`` (pretrained or fresh).
@@ -219,4 +228,4 @@ def encoder_classifier(encoder: keras.Model, num_classes: int = 10, trainable: b
     encoder.trainable = trainable
     inputs = keras.Input(encoder.inputs[0].shape[1:])
     outputs = keras.layers.Dense(num_classes, activation="softmax")(encoder(inputs, training=False))
-    return keras.Model(inputs, outputs, name=name)
+    return Network(inputs, outputs, name=name)

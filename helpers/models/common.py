@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import numpy as np
 from keras import ops
+
+from helpers.distribute import Distributed, scale_gradients
 
 
 def one_hot(labels, num_classes: int):
@@ -38,7 +41,16 @@ def fixed_noise(n: int, dim: int, seed: int = 0) -> np.ndarray:
 def apply_gradients(optimizer, tape, loss, variables) -> None:
     """Apply ``tape``'s gradients of ``loss`` to ``variables``, skipping variables that got none.
 
-    Progressive models hold layers that the current stage does not use (their gradient is ``None``).
+    Progressive models hold layers that the current stage does not use (their gradient is ``None``). Under
+    ``tf.distribute`` each replica's ``loss`` is a mean over its share of the batch and the optimizer sums the
+    replicas' gradients, so they are scaled to the mean over the global batch first
+    (:func:`helpers.distribute.scale_gradients`; nothing changes on one device).
     """
-    pairs = [(g, v) for g, v in zip(tape.gradient(loss, variables), variables, strict=True) if g is not None]
+    gradients = scale_gradients(tape.gradient(loss, variables))
+    pairs = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
     optimizer.apply_gradients(pairs)
+
+
+@keras.saving.register_keras_serializable(package="genbook")
+class Network(Distributed, keras.Model):
+    """A functional network (``Network(inputs, outputs)``) that compiles in the session strategy's scope."""

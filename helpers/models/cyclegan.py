@@ -16,7 +16,9 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import losses
+from helpers.distribute import Distributed, ReplicaSeedGenerator, in_scope
 from helpers.layers import instance_normalization
+from helpers.models.common import Network, apply_gradients
 
 SUPPORTED_SIZES: tuple[int, ...] = (16, 32, 64, 128, 256)
 """Image sizes the U-Net generator accepts (square images; it halves them down to 4x4)."""
@@ -49,6 +51,7 @@ def up_block(h, filters: int, upsampling: str = "resize", name: str = "up"):
     return keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(h)
 
 
+@in_scope
 def unet_generator(image_size: int = 32, channels: int = 3, filters: int = 32, max_filters: int = 256,
                    upsampling: str = "resize", name: str = "unet_generator") -> keras.Model:
     """A U-Net translator from ``(image_size, image_size, channels)`` images in [-1, 1] to the same shape.
@@ -80,9 +83,10 @@ def unet_generator(image_size: int = 32, channels: int = 3, filters: int = 32, m
         h = keras.layers.ReLU(name=f"up{i + 1}_act")(h)
         h = keras.layers.Concatenate(name=f"up{i + 1}_skip")([h, skips.pop()])
     outputs = keras.layers.Conv2D(channels, 3, padding="same", activation="tanh", name="translated")(h)
-    return keras.Model(inputs, outputs, name=name)
+    return Network(inputs, outputs, name=name)
 
 
+@in_scope
 def patch_discriminator(image_size: int = 32, channels: int = 3, filters: int = 64, n_layers: int = 3,
                         name: str = "patch_discriminator") -> keras.Model:
     """A PatchGAN discriminator: one least-squares score per overlapping patch, not one per image.
@@ -130,7 +134,7 @@ class ImagePool(keras.layers.Layer):
         self.size = int(size)
         self.probability = float(probability)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
 
     def build(self, input_shape) -> None:
         self.images = self.add_weight(name="images", shape=(self.size, *input_shape[1:]), initializer="zeros",
@@ -170,7 +174,7 @@ class ImagePool(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="genbook")
-class CycleGAN(keras.Model):
+class CycleGAN(Distributed, keras.Model):
     """CycleGAN trained with ``fit`` on batches of unpaired images ``(a, b)`` in [0, 1].
 
     ``generator_ab`` (called G in the chapter) translates domain A to B, ``generator_ba`` (F) translates
@@ -265,7 +269,7 @@ class CycleGAN(keras.Model):
                    + losses.generator_loss(d_a(fake_a, training=True), "least_squares"))
             g_loss = adv + self.cycle_weight * cycle + self.identity_weight * identity
         weights = self._generator_weights()
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights, strict=True))
+        apply_gradients(self.g_optimizer, tape, g_loss, weights)
 
         pooled_a = self.pool_a(ops.stop_gradient(fake_a))
         pooled_b = self.pool_b(ops.stop_gradient(fake_b))
@@ -274,7 +278,7 @@ class CycleGAN(keras.Model):
                       + losses.least_squares_discriminator_loss(d_b(real_b, training=True),
                                                                 d_b(pooled_b, training=True)))
         weights = self._discriminator_weights()
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights, strict=True))
+        apply_gradients(self.d_optimizer, tape, d_loss, weights)
 
         for name, value in (("g_loss", g_loss), ("adv_loss", adv), ("cycle_loss", cycle),
                             ("identity_loss", identity), ("d_loss", d_loss)):
@@ -313,6 +317,7 @@ class CycleGAN(keras.Model):
         return cls(*nets, **config)
 
 
+@in_scope
 def cyclegan(image_size: int = 32, channels: int = 3, g_filters: int = 32, d_filters: int = 64,
              d_layers: int = 3, upsampling: str = "resize", name: str = "cyclegan", **kwargs: Any) -> CycleGAN:
     """A CycleGAN of two :func:`unet_generator` and two :func:`patch_discriminator` networks.

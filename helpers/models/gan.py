@@ -18,12 +18,13 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import losses
+from helpers.distribute import Distributed, ReplicaSeedGenerator, in_scope
 from helpers.layers import MinibatchDiscrimination, MinibatchStdDev
-from helpers.models.common import fixed_noise, one_hot, unpack_batch
+from helpers.models.common import apply_gradients, fixed_noise, one_hot, unpack_batch
 
 
 @keras.saving.register_keras_serializable(package="genbook")
-class GAN(keras.Model):
+class GAN(Distributed, keras.Model):
     """A generative adversarial network trained with ``fit``: each step is the two-phase game.
 
     ``generator(z)`` maps noise ``z ~ N(0, I)`` of size ``latent_dim`` to a sample; ``discriminator(x)``
@@ -84,7 +85,7 @@ class GAN(keras.Model):
         self.pack = int(pack)
         self.r1_gamma = float(r1_gamma)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
         self.d_optimizer: keras.optimizers.Optimizer | None = None
         self.g_optimizer: keras.optimizers.Optimizer | None = None
         if self.replay:
@@ -188,9 +189,7 @@ class GAN(keras.Model):
             if self.r1_gamma:
                 d_loss += losses.r1_penalty(lambda v: self._discriminate(v, onehot, training=True), x,
                                             self.r1_gamma)
-        weights = self.discriminator.trainable_weights
-        grads = tape.gradient(d_loss, weights)
-        self.d_optimizer.apply_gradients(zip(grads, weights, strict=True))
+        apply_gradients(self.d_optimizer, tape, d_loss, self.discriminator.trainable_weights)
         return {"d_loss": d_loss, "d_real": ops.mean(self._prob(real_logits)),
                 "d_fake": ops.mean(self._prob(fake_logits))}
 
@@ -204,9 +203,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_logits = self._discriminate(self._generate(z, onehot, training=True), onehot, training=True)
             g_loss = losses.generator_loss(fake_logits, self.generator_loss)
-        weights = self.generator.trainable_weights
-        grads = tape.gradient(g_loss, weights)
-        self.g_optimizer.apply_gradients(zip(grads, weights, strict=True))
+        apply_gradients(self.g_optimizer, tape, g_loss, self.generator.trainable_weights)
         return {"g_loss": g_loss}
 
     # ------------------------------------------------------------------ training
@@ -329,6 +326,7 @@ def _noise_inputs(latent_dim: int, num_classes: int | None):
     return [z_in, y_in], keras.layers.Multiply()([z_in, embedding])
 
 
+@in_scope
 def mlp_generator(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
                   num_classes: int | None = None, output_activation: str = "tanh",
                   name: str = "mlp_generator") -> keras.Model:
@@ -345,6 +343,7 @@ def mlp_generator(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28),
     return keras.Model(inputs, keras.layers.Reshape(image_shape)(h), name=name)
 
 
+@in_scope
 def mlp_discriminator(image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
                       num_classes: int | None = None, norm: str | None = None,
                       minibatch_discrimination: int | None = None, kernel_dim: int = 5,
@@ -378,6 +377,7 @@ def mlp_discriminator(image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int
     return keras.Model(d_inputs, logit, name=name)
 
 
+@in_scope
 def mlp_gan(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidden: tuple[int, ...] = (256, 256),
             num_classes: int | None = None, output_activation: str = "tanh",
             minibatch_discrimination: int | None = None, kernel_dim: int = 5, minibatch_group: int | None = None,
@@ -401,6 +401,7 @@ def mlp_gan(latent_dim: int = 32, image_shape: tuple[int, ...] = (28, 28), hidde
     return GAN(generator, discriminator, latent_dim, num_classes=num_classes, name=name, **gan_kwargs)
 
 
+@in_scope
 def dcgan_generator(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
                     name: str = "dcgan_generator") -> keras.Model:
     """The DCGAN generator for 28x28x1 images (tanh output in [-1, 1]).
@@ -425,6 +426,7 @@ def dcgan_generator(latent_dim: int = 100, filters: tuple[int, int] = (64, 128),
 CRITIC_NORMS = ("batch", "layer", None)
 
 
+@in_scope
 def dcgan_discriminator(filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
                         norm: str | None = "batch", image_shape: tuple[int, int, int] = (28, 28, 1),
                         minibatch_std: bool = False, projection: bool = False,
@@ -473,6 +475,7 @@ def dcgan_discriminator(filters: tuple[int, int] = (64, 128), num_classes: int |
     return keras.Model(d_inputs, score, name=name)
 
 
+@in_scope
 def dcgan(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_classes: int | None = None,
           image_shape: tuple[int, int, int] = (28, 28, 1), minibatch_std: bool = False, projection: bool = False,
           name: str = "dcgan", **gan_kwargs: Any) -> GAN:

@@ -37,6 +37,7 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import losses
+from helpers.distribute import Distributed, ReplicaSeedGenerator, global_batch
 from helpers.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev
 from helpers.models.common import apply_gradients
 
@@ -156,7 +157,7 @@ def lazy_adam(learning_rate: float, beta_1: float, beta_2: float, interval: int)
 
 
 # ---------------------------------------------------------------------------------------------- the recipe
-class KarrasGAN(keras.Model):
+class KarrasGAN(Distributed, keras.Model):
     """Base of :class:`~helpers.models.progan.ProGAN` and :class:`~helpers.models.stylegan.StyleGAN`.
 
     Subclasses create ``self.discriminator``, implement :meth:`generator_networks` (the trained networks) and
@@ -187,7 +188,7 @@ class KarrasGAN(keras.Model):
         self.ema_half_life = float(ema_half_life)
         self.ema_ramp = None if ema_ramp is None else float(ema_ramp)
         self.learning_rate, self.seed = float(learning_rate), seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
         self.images_seen = self.add_weight(name="images_seen", shape=(), initializer="zeros", trainable=False)
         self.critic_steps = self.add_weight(name="critic_steps", shape=(), initializer="zeros", trainable=False)
         self.d_optimizer: keras.optimizers.Optimizer | None = None
@@ -238,7 +239,8 @@ class KarrasGAN(keras.Model):
         R1 steps with :func:`lazy_adam` when the loss is logistic.
         """
         super().compile(**kwargs)
-        interval = self.r1_interval if self.loss_name == "logistic" and self.r1_interval > 1 else 0
+        separate = self.loss_name == "logistic" and self.r1_interval > 1 and not self.joint_r1
+        interval = self.r1_interval if separate else 0
         self.d_optimizer = d_optimizer or lazy_adam(self.learning_rate, 0.0, 0.99, interval)
         self.g_optimizer = g_optimizer or lazy_adam(self.learning_rate, 0.0, 0.99, 0)
         self.build_optimizers()
@@ -256,6 +258,17 @@ class KarrasGAN(keras.Model):
         """A batch of ``z ~ N(0, I)`` from the model's seed generator."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
+    @property
+    def joint_r1(self) -> bool:
+        """Whether the lazy R1 penalty joins the critic's loss on the steps it is due, instead of its own step.
+
+        On one device the penalty takes its own optimizer step every ``r1_interval`` critic steps (Karras et al.
+        2020). A distributed step cannot hold an optimizer step under a condition (the replicas' gradients are
+        summed at every optimizer step), so with several replicas the penalty, weighted by the interval, is
+        added to the critic's loss on the steps it is due, and the critic's Adam keeps its plain settings.
+        """
+        return self.distribute_strategy.num_replicas_in_sync > 1
+
     # ------------------------------------------------------------------ steps
     def critic_step(self, critic: Callable, real, fake) -> dict[str, Any]:
         """One critic update on ``real`` and ``fake`` (constants), plus the lazy R1 step when it is due."""
@@ -267,6 +280,9 @@ class KarrasGAN(keras.Model):
             apply_gradients(self.d_optimizer, tape, logs["loss"], variables)
             self.critic_steps.assign_add(1.0)
             return logs
+        due = ops.equal(ops.mod(self.critic_steps, float(self.r1_interval)), 0.0)
+        if self.joint_r1:
+            return self._joint_critic_step(critic, real, fake, due)
         with tf.GradientTape() as tape:
             real_scores, fake_scores = critic(real), critic(fake)
             d_loss = losses.discriminator_loss(real_scores, fake_scores)
@@ -279,8 +295,21 @@ class KarrasGAN(keras.Model):
             apply_gradients(self.d_optimizer, reg_tape, scaled, variables)
             return ops.convert_to_tensor(r1, "float32")
 
-        due = ops.equal(ops.mod(self.critic_steps, float(self.r1_interval)), 0.0)
         r1 = ops.cond(due, regularise, lambda: ops.zeros((), "float32"))
+        self.trackers["r1"].update_state(r1, sample_weight=ops.cast(due, "float32"))
+        self.critic_steps.assign_add(1.0)
+        return {"loss": d_loss, "real_score": ops.mean(real_scores), "fake_score": ops.mean(fake_scores)}
+
+    def _joint_critic_step(self, critic: Callable, real, fake, due) -> dict[str, Any]:
+        """The logistic critic step with the due R1 penalty in its loss (see :attr:`joint_r1`)."""
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            real_scores, fake_scores = critic(real), critic(fake)
+            d_loss = losses.discriminator_loss(real_scores, fake_scores)
+            r1 = ops.cond(due, lambda: ops.convert_to_tensor(losses.r1_penalty(critic, real, self.r1_gamma), "float32"),
+                          lambda: ops.zeros((), "float32"))
+            total = d_loss + r1 * float(self.r1_interval)
+        apply_gradients(self.d_optimizer, tape, total, variables)
         self.trackers["r1"].update_state(r1, sample_weight=ops.cast(due, "float32"))
         self.critic_steps.assign_add(1.0)
         return {"loss": d_loss, "real_score": ops.mean(real_scores), "fake_score": ops.mean(fake_scores)}
@@ -313,7 +342,11 @@ class KarrasGAN(keras.Model):
             average.assign(lerp(weight, average, beta))
 
     def finish_step(self, batch, d_logs: dict[str, Any], g_loss) -> dict[str, Any]:
-        """Update the moving average, the image count and the trackers; return the logs."""
+        """Update the moving average, the image count and the trackers; return the logs.
+
+        ``batch`` is this replica's share; the average's decay and the count use the step's global batch.
+        """
+        batch = global_batch(batch)
         self.update_ema(batch)
         self.images_seen.assign_add(ops.cast(batch, "float32"))
         values = {"d_loss": d_logs["loss"], "g_loss": g_loss, "real_score": d_logs["real_score"],

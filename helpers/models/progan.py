@@ -14,6 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from helpers.distribute import in_scope
 from helpers.layers import EqualizedConv2D, EqualizedDense, PixelNorm
 from helpers.models.common import fixed_noise
 from helpers.models.growing import (
@@ -182,6 +183,7 @@ class ProGAN(GrowingGAN):
         return {**super().get_config(), **self.recipe_config(), **self.growing_config(), "latent_dim": self.latent_dim}
 
 
+@in_scope
 def progan_from_budget(budget: Any, resolution: int | None = None, image_channels: int = 1,
                        seed: int | None = None, jit_compile: bool | str = "auto") -> ProGAN:
     """Chapter 12's ProGAN from its budget row (``latent_dim``, ``channels`` and the recipe), compiled.

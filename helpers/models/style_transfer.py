@@ -17,7 +17,9 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import config, losses
+from helpers.distribute import Distributed, in_scope
 from helpers.layers import instance_normalization
+from helpers.models.common import apply_gradients
 
 STYLE_LAYERS: tuple[str, ...] = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 """Gatys et al.'s style layers: the first convolution of each of VGG19's five blocks."""
@@ -44,6 +46,7 @@ def vgg19_weights(weights: str | None = "auto") -> str | None:
     return None if config.offline() or config.preflight() else "imagenet"
 
 
+@in_scope
 def feature_extractor(style_layers: Sequence[str] = STYLE_LAYERS, content_layers: Sequence[str] = CONTENT_LAYERS,
                       weights: str | None = "auto", verbose: bool = True) -> keras.Model:
     """A frozen VGG19 that maps images in [0, 1] to ``[*style features, *content features]``.
@@ -163,6 +166,7 @@ def _residual_block(h, filters: int, name: str):
     return keras.layers.Add(name=f"{name}_add")([h, r])
 
 
+@in_scope
 def transformation_network(filters: int = 16, residual_blocks: int = 3, name: str = "style_net") -> keras.Model:
     """Johnson et al.'s image transformation network, slimmed: images in [0, 1] of any size divisible by 4.
 
@@ -187,7 +191,7 @@ def transformation_network(filters: int = 16, residual_blocks: int = 3, name: st
 
 
 @keras.saving.register_keras_serializable(package="genbook")
-class FastStyleTransfer(keras.Model):
+class FastStyleTransfer(Distributed, keras.Model):
     """A transformation network trained with perceptual losses for one style (Johnson et al. 2016).
 
     ``fit`` on batches of content images in [0, 1]. Each ``train_step`` stylises the batch and minimises
@@ -236,7 +240,7 @@ class FastStyleTransfer(keras.Model):
             tv = losses.total_variation_loss(y)
             loss = self.style_weight * s + self.content_weight * c + self.tv_weight * tv
         weights = self.transformer.trainable_weights
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+        apply_gradients(self.optimizer, tape, loss, weights)
         for name, value in (("loss", loss), ("style_loss", s), ("content_loss", c), ("tv_loss", tv)):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}

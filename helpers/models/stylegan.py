@@ -16,6 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from helpers.distribute import in_scope
 from helpers.layers import AdaIN, EqualizedConv2D, EqualizedDense, ModulatedConv2D, NoiseInjection, PixelNorm
 from helpers.models.common import fixed_noise
 from helpers.models.growing import (
@@ -359,6 +360,7 @@ class StyleGAN(GrowingGAN):
                 "mapping_lr": self.mapping_lr, "mixing_prob": self.mixing_prob, "w_avg_beta": self.w_avg_beta}
 
 
+@in_scope
 def stylegan_from_budget(budget: Any, resolution: int | None = None, image_channels: int = 1,
                          seed: int | None = None, jit_compile: bool | str = "auto", **design: Any) -> StyleGAN:
     """Chapter 13's StyleGAN from its budget row (sizes, mapping depth, mixing, design and the recipe), compiled.

@@ -10,13 +10,14 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from helpers.distribute import Distributed, in_scope
 from helpers.layers import Sampling
 from helpers.losses import bernoulli_log_likelihood, gaussian_kl, log_normal_pdf
-from helpers.models.common import unpack_batch
+from helpers.models.common import apply_gradients, unpack_batch
 
 
 @keras.saving.register_keras_serializable(package="genbook")
-class VAE(keras.Model):
+class VAE(Distributed, keras.Model):
     """A variational autoencoder with a Gaussian encoder and a Bernoulli decoder.
 
     ``encoder(x)`` returns ``[mean, log_var]`` of q(z|x); ``decoder(z)`` returns pixel **logits**. For a
@@ -97,8 +98,7 @@ class VAE(keras.Model):
         with tf.GradientTape() as tape:
             terms = self.terms(data, training=True)
             loss = -ops.mean(terms["elbo"]) / self._n_pixels(x)
-        grads = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
+        apply_gradients(self.optimizer, tape, loss, self.trainable_weights)
         return self._update(loss, terms)
 
     def test_step(self, data):
@@ -202,6 +202,7 @@ def _decoder_inputs(latent_dim: int, num_classes: int | None) -> tuple[list, Any
     return [z_in, y_in], keras.layers.Concatenate()([z_in, y_in])
 
 
+@in_scope
 def dense_vae(input_shape: tuple[int, ...] = (28, 28), latent_dim: int = 10, hidden: tuple[int, ...] = (150, 100),
               num_classes: int | None = None, kl_estimator: str = "analytic", seed: int | None = None,
               name: str = "vae") -> VAE:
@@ -225,6 +226,7 @@ def dense_vae(input_shape: tuple[int, ...] = (28, 28), latent_dim: int = 10, hid
     return VAE(encoder, decoder, num_classes=num_classes, kl_estimator=kl_estimator, seed=seed, name=name)
 
 
+@in_scope
 def conv_vae(input_shape: tuple[int, int, int] = (28, 28, 1), latent_dim: int = 16, filters: tuple[int, int] = (32, 64),
              num_classes: int | None = None, kl_estimator: str = "analytic", seed: int | None = None,
              name: str = "conv_vae") -> VAE:

@@ -20,6 +20,8 @@ import tensorflow as tf
 from keras import ops
 
 from helpers import losses
+from helpers.distribute import in_scope, replicas
+from helpers.models.common import apply_gradients
 from helpers.models.gan import GAN, dcgan_discriminator, dcgan_generator, mlp_discriminator, mlp_generator
 
 PENALTIES = ("clip", "gp", "div")
@@ -106,8 +108,7 @@ class WGAN(GAN):
             penalty = self.penalty_term(x, fake)
             critic_loss = losses.wasserstein_critic_loss(real_scores, fake_scores) + penalty
         weights = self.discriminator.trainable_weights
-        grads = tape.gradient(critic_loss, weights)
-        self.d_optimizer.apply_gradients(zip(grads, weights, strict=True))
+        apply_gradients(self.d_optimizer, tape, critic_loss, weights)
         if self.penalty == "clip":
             self.clip_critic()
         return {"critic_loss": critic_loss, "penalty": penalty,
@@ -120,8 +121,7 @@ class WGAN(GAN):
             fake_scores = self.critic(self._generate(z, None, training=True), training=True)
             g_loss = losses.wasserstein_generator_loss(fake_scores)
         weights = self.generator.trainable_weights
-        grads = tape.gradient(g_loss, weights)
-        self.g_optimizer.apply_gradients(zip(grads, weights, strict=True))
+        apply_gradients(self.g_optimizer, tape, g_loss, weights)
         return {"g_loss": g_loss}
 
     def train_step(self, data):
@@ -136,8 +136,12 @@ class WGAN(GAN):
             logs = self.discriminator_step(x)
             return tuple(ops.cast(logs[k], "float32") for k in keys)
 
-        # a graph loop, traced once, rather than d_steps copies of the critic step (a much faster first call)
-        last = ops.fori_loop(0, self.d_steps, critic_update, tuple(ops.zeros(()) for _ in keys))
+        last = tuple(ops.zeros(()) for _ in keys)
+        if replicas() == 1:  # a graph loop, traced once, rather than d_steps copies of the step (a faster first call)
+            last = ops.fori_loop(0, self.d_steps, critic_update, last)
+        else:  # replicas sum their gradients at every optimizer step, which a graph loop cannot hold
+            for i in range(self.d_steps):
+                last = critic_update(i, last)
         d_logs = dict(zip(keys, last, strict=True))
         g_logs = self.generator_step(ops.shape(x)[0])
         self.critic_loss_tracker.update_state(d_logs["critic_loss"])
@@ -181,6 +185,7 @@ class WGAN(GAN):
 ARCHITECTURES = ("mlp", "dcgan")
 
 
+@in_scope
 def wgan_networks(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters: tuple[int, int] = (64, 128),
                   hidden: tuple[int, ...] = (256, 512), critic_norm: str | None = "default",
                   name: str = "wgan") -> tuple[keras.Model, keras.Model]:
@@ -208,6 +213,7 @@ def wgan_networks(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan"
     return generator, critic
 
 
+@in_scope
 def wgan(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters: tuple[int, int] = (64, 128),
          hidden: tuple[int, ...] = (256, 512), critic_norm: str | None = "default", name: str | None = None,
          **wgan_kwargs: Any) -> WGAN:
@@ -221,6 +227,7 @@ def wgan(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan", filters
     return WGAN(generator, critic, latent_dim, penalty=penalty, name=name, **wgan_kwargs)
 
 
+@in_scope
 def standard_gan_like(penalty: str = "gp", latent_dim: int = 64, arch: str = "dcgan",
                       filters: tuple[int, int] = (64, 128), hidden: tuple[int, ...] = (256, 512),
                       critic_norm: str | None = "default", d_steps: int = 5, name: str | None = None,
