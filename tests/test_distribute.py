@@ -56,6 +56,7 @@ def test_mirrored_spans_the_cpus_logical_devices_and_says_so():
 
 def test_mirrored_on_one_device_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
     with pytest.raises(distribute.StrategyError, match="at least two devices"):
         distribute.configure("mirrored")
 
