@@ -101,12 +101,12 @@ def configure(setting: str | None = None) -> Any:
 
     chosen = choose_setting(setting)
     split_cpu(cpu_devices())
-    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
-    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
-    if chosen == "one" or (chosen == "auto" and len(gpus) < 2):
+    gpus = len(tf.config.list_physical_devices("GPU"))  # counted without starting TensorFlow's runtime
+    if chosen == "one" or (chosen == "auto" and gpus < 2):
         _strategy = tf.distribute.get_strategy()
     else:
-        devices = gpus if len(gpus) >= 2 else cpus
+        devices = ([f"/gpu:{i}" for i in range(gpus)] if gpus >= 2
+                   else [d.name for d in tf.config.list_logical_devices("CPU")])
         if len(devices) < 2:
             raise StrategyError("GENBOOK_STRATEGY=mirrored needs at least two devices: two GPUs, or the CPU split "
                                 "with GENBOOK_CPU_DEVICES=2 (set before the kernel starts). Use 'auto' or 'one' on "

@@ -501,6 +501,7 @@ def dcgan(latent_dim: int = 100, filters: tuple[int, int] = (64, 128), num_class
 _CLASSIC: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+@in_scope
 def _classic_models(gan: GAN):
     """The compiled discriminator copy and the frozen-discriminator combined model, made once per GAN."""
     if gan in _CLASSIC:
