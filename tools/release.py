@@ -6,7 +6,8 @@ name ``git+<repository>@v<version>``.
     python tools/release.py check          # CI: fails, naming each place that disagrees
     python tools/release.py bump 0.2.0     # rewrites every place, then prints the tag commands
 
-The install cell runs only on Colab or Kaggle (``"google.colab" in sys.modules``, ``KAGGLE_KERNEL_RUN_TYPE``), so a bump does not change what a
+The install cell runs only on Colab or Kaggle (``"google.colab" in sys.modules`` or
+``KAGGLE_KERNEL_RUN_TYPE`` in the environment), so a bump does not change what a
 local run executes: a notebook whose committed outputs were fresh before the bump has its stamp's code hash
 renewed; a stale one is left stale for ``check_outputs.py`` to report.
 """
