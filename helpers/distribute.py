@@ -216,14 +216,12 @@ def tf_in_scope(target: Any) -> bool:
 
 
 def _same_strategy_optimizer(value: Any, target: Any) -> Any:
-    """``value`` itself, or (an unbuilt optimizer made under another strategy) a copy made under ``target``."""
+    """``value`` itself, or a copy of an unbuilt optimizer made under another strategy (call in ``target``'s scope)."""
     if not isinstance(value, keras.optimizers.Optimizer) or value.built:
         return value
-    made_under = getattr(value, "_distribution_strategy", target)
-    if made_under is target:
+    if getattr(value, "_distribution_strategy", target) is target:
         return value
-    with contextlib.nullcontext() if tf_in_scope(target) else target.scope():
-        return type(value).from_config(value.get_config())
+    return type(value).from_config(value.get_config())
 
 
 class Distributed:
@@ -240,24 +238,10 @@ class Distributed:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:
-            cls.__init__ = _in_scope(cls.__dict__["__init__"])
+            cls.__init__ = in_scope(cls.__dict__["__init__"])
         for method in ("compile", "build_optimizers"):
             if hasattr(cls, method):  # also keras.Model's own compile, for subclasses that do not override it
                 setattr(cls, method, _compile_in_scope(getattr(cls, method)))
-
-
-def _in_scope(init: Any) -> Any:
-    if getattr(init, "_genbook_scoped", False):
-        return init
-
-    @functools.wraps(init)
-    def wrapped(self: Any, *args: Any, **kwargs: Any) -> None:
-        with scope():
-            init(self, *args, **kwargs)
-
-    wrapped._genbook_scoped = True  # type: ignore[attr-defined]
-    wrapped.__signature__ = inspect.signature(init)  # type: ignore[attr-defined]  # Keras reads __init__'s arguments
-    return wrapped
 
 
 def _compile_in_scope(compile_: Any) -> Any:
@@ -267,21 +251,25 @@ def _compile_in_scope(compile_: Any) -> Any:
     @functools.wraps(compile_)
     def wrapped(self: Any, *args: Any, **kwargs: Any) -> None:
         target = self.distribute_strategy
-        args = tuple(_same_strategy_optimizer(a, target) for a in args)
-        kwargs = {k: _same_strategy_optimizer(v, target) for k, v in kwargs.items()}
         with contextlib.nullcontext() if tf_in_scope(target) else target.scope():
+            args = tuple(_same_strategy_optimizer(a, target) for a in args)
+            kwargs = {k: _same_strategy_optimizer(v, target) for k, v in kwargs.items()}
             return compile_(self, *args, **kwargs)
 
     wrapped._genbook_scoped = True  # type: ignore[attr-defined]
     return wrapped
 
 
-def in_scope(factory: Any) -> Any:
-    """Decorator for a model factory: build the model inside the session strategy's scope."""
+def in_scope(function: Any) -> Any:
+    """Decorator: run ``function`` (a model factory, or a model's ``__init__``) in the session strategy's scope."""
+    if getattr(function, "_genbook_scoped", False):
+        return function
 
-    @functools.wraps(factory)
+    @functools.wraps(function)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         with scope():
-            return factory(*args, **kwargs)
+            return function(*args, **kwargs)
 
+    wrapped._genbook_scoped = True  # type: ignore[attr-defined]
+    wrapped.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]  # Keras reads __init__'s arguments
     return wrapped
